@@ -1,0 +1,129 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Credential, SecretRef } from '../core/credential.js';
+
+/**
+ * The one schema of leakguard.yaml. The TypeScript type `Config` is derived from it, and
+ * the loader validates against it with defaults applied; there is no second copy.
+ */
+const Server = Type.Object(
+  {
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    bodyLimit: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 1024 * 1024, description: 'largest request body in bytes' }),
+    egressIps: Type.Array(Type.String(), { default: [], description: "LeakGuard's own egress IPs; added to every new key's IP list" }),
+    shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Store = Type.Object(
+  {
+    url: Type.String({ minLength: 1, default: './data/leakguard.db', description: 'a SQLite file path (one replica) or a postgres:// URL (several replicas)' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Aws = Type.Object(
+  {
+    region: Type.String({ default: 'us-east-1' }),
+    endpoint: Type.Optional(Type.String({ description: 'endpoint override (VPC endpoint, or a simulator in tests)' })),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Kubernetes = Type.Object(
+  {
+    kubeconfig: Type.Optional(Type.String({ description: 'path of a kubeconfig; in-cluster service account when absent' })),
+    context: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Exchanges = Type.Object(
+  {
+    bybit: Type.Object({ baseUrl: Type.Optional(Type.String()) }, { additionalProperties: false, default: {} }),
+    binance: Type.Object({ baseUrl: Type.Optional(Type.String()) }, { additionalProperties: false, default: {} }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const Detectors = Type.Object(
+  {
+    github: Type.Object(
+      { enabled: Type.Boolean({ default: false }), webhookSecret: Type.Optional(SecretRef) },
+      { additionalProperties: false, default: {} },
+    ),
+    eventbridge: Type.Object(
+      { enabled: Type.Boolean({ default: false }), apiKey: Type.Optional(SecretRef) },
+      { additionalProperties: false, default: {} },
+    ),
+    authErrors: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        threshold: Type.Integer({ minimum: 1, default: 20, description: '401/403 lines in the window that make a spike' }),
+        windowSeconds: Type.Integer({ minimum: 1, default: 60 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    exchange: Type.Object(
+      { enabled: Type.Boolean({ default: false }), pollSeconds: Type.Integer({ minimum: 5, default: 30 }) },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+const StepSpec = Type.Object(
+  {
+    step: Type.String({ minLength: 1 }),
+    params: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
+    parallelWith: Type.Optional(Type.String({ description: 'run together with the named step' })),
+  },
+  { additionalProperties: false },
+);
+
+const Playbooks = Type.Record(Type.String(), Type.Object({ steps: Type.Array(StepSpec, { minItems: 1 }) }, { additionalProperties: false }), {
+  default: {},
+  description: 'overrides of the default playbooks, by name',
+});
+
+const Notifiers = Type.Object(
+  {
+    slack: Type.Optional(Type.Object({ webhookUrl: SecretRef, channel: Type.Optional(Type.String()) }, { additionalProperties: false })),
+    eventbridge: Type.Optional(Type.Object({ busName: Type.String({ default: 'default' }) }, { additionalProperties: false })),
+    log: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
+const ApiToken = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 hex of the bearer token; never the token' }),
+    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    server: Server,
+    store: Store,
+    aws: Aws,
+    kubernetes: Kubernetes,
+    exchanges: Exchanges,
+    credentials: Type.Array(Credential, { default: [] }),
+    detectors: Detectors,
+    rulesFile: Type.Optional(Type.String({ description: 'YAML rules file; the built-in rules when absent' })),
+    playbooks: Playbooks,
+    notifiers: Notifiers,
+    api: Type.Object({ tokens: Type.Array(ApiToken, { default: [] }) }, { additionalProperties: false, default: {} }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type Role = (typeof ROLES)[number];
