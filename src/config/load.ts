@@ -1,0 +1,101 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { ConfigSchema, type Config } from './schema.js';
+import { applyEnvOverrides } from './env.js';
+
+/** Every problem found in a config, each as "path: what is wrong". Exit code 2 at start. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(source: string, problems: string[]) {
+    super(`${source} is not a valid LeakGuard config:\n${problems.map((p) => `  - ${p}`).join('\n')}\nFix these and run \`leakguard config check ${source}\` again.`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const validate = ajv.compile<Config>(ConfigSchema);
+
+/** Validates an already-parsed document, applying defaults; throws ConfigError listing every problem. */
+export function parseConfig(doc: unknown, source = 'config'): Config {
+  const value = structuredClone(doc ?? {});
+  if (validate(value)) return checkSemantics(value, source);
+  throw new ConfigError(source, formatErrors(validate.errors ?? []));
+}
+
+/** Reads a YAML file, applies LEAKGUARD_* environment overrides, validates. */
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [`cannot read the file (${(err as NodeJS.ErrnoException).code ?? 'error'}); pass an existing file with --config or LEAKGUARD_CONFIG`]);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(path, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  return parseConfig(applyEnvOverrides(doc ?? {}, env), path);
+}
+
+/** Rules a JSON schema cannot say: unique ids and references between sections. */
+function checkSemantics(config: Config, source: string): Config {
+  const problems: string[] = [];
+  const seen = new Map<string, number>();
+  config.credentials.forEach((c, i) => {
+    const first = seen.get(c.id);
+    if (first !== undefined) problems.push(`credentials[${i}].id: "${c.id}" is already used by credentials[${first}]`);
+    else seen.set(c.id, i);
+    if (c.exchange === 'bybit' && !c.account.masterKey) problems.push(`credentials[${i}].account.masterKey: required for bybit (LeakGuard's master key creates and deletes sub-account keys)`);
+    if ((c.trades.categories.includes('linear') || c.trades.categories.includes('inverse')) && c.trades.settleCoins.length === 0 && c.trades.symbols.length === 0)
+      problems.push(`credentials[${i}].trades.settleCoins: linear and inverse need settleCoins or symbols to cancel orders`);
+  });
+  if (problems.length) throw new ConfigError(source, problems);
+  return config;
+}
+
+function formatErrors(errors: ErrorObject[]): string[] {
+  const out = new Set<string>();
+  for (const e of errors) {
+    // A failed union repeats every branch's complaint; its own "anyOf" line says enough.
+    if (errors.some((o) => o !== e && o.keyword === 'anyOf' && e.instancePath.startsWith(o.instancePath) && e.schemaPath.startsWith(o.schemaPath.replace(/\/anyOf$/, '/anyOf/')))) continue;
+    const path = toPath(e.instancePath);
+    const at = (p: string) => (p ? p : '(top level)');
+    switch (e.keyword) {
+      case 'required':
+        out.add(`${at(join(path, (e.params as { missingProperty: string }).missingProperty))}: required`);
+        break;
+      case 'additionalProperties':
+        out.add(`${at(join(path, (e.params as { additionalProperty: string }).additionalProperty))}: unknown field`);
+        break;
+      case 'anyOf':
+        out.add(`${at(path)}: must be one of the allowed forms${describeUnion(e)}`);
+        break;
+      default:
+        out.add(`${at(path)}: ${e.message ?? 'invalid'}`);
+    }
+  }
+  return [...out];
+}
+
+function describeUnion(e: ErrorObject): string {
+  const branches = (e.parentSchema as { anyOf?: Array<{ const?: unknown }> } | undefined)?.anyOf ?? [];
+  const consts = branches.map((b) => b.const).filter((c) => c !== undefined);
+  return consts.length === branches.length && consts.length ? ` (${consts.map((c) => JSON.stringify(c)).join(', ')})` : '';
+}
+
+/** "/credentials/1/workload" -> "credentials[1].workload" */
+function toPath(pointer: string): string {
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : join(acc, seg)), '');
+}
+
+function join(path: string, key: string): string {
+  return path ? `${path}.${key}` : key;
+}

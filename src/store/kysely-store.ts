@@ -1,0 +1,415 @@
+import { randomUUID } from 'node:crypto';
+import { type Kysely, type Transaction } from 'kysely';
+import { isActive, type Actor, type Incident, type StepRun, type TimelineEntry, type TimelineEntryInput } from '../core/incident.js';
+import type { Signal, SignalInput } from '../core/signal.js';
+import type { Scrubber } from '../core/scrubber.js';
+import type { Database } from './schema.js';
+import type { Dialect } from './migrations/index.js';
+import { toAudit, toHumanTask, toIncident, toLease, toPause, toSignal, toStepRun, toTimeline, toTimer } from './rows.js';
+import {
+  StaleFenceError,
+  type AuditEntry,
+  type Fence,
+  type HumanTask,
+  type IncidentPatch,
+  type Lease,
+  type OpenIncidentInput,
+  type Pause,
+  type Store,
+  type Timer,
+} from './store.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/**
+ * The Store on Kysely: one implementation, two dialects. Everything textual is scrubbed of
+ * registered secrets on the way in, so no row can ever hold one.
+ */
+export class KyselyStore implements Store {
+  readonly multiReplica: boolean;
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    readonly dialect: Dialect,
+    private readonly scrubber: Scrubber,
+    private readonly onClose: () => Promise<void> = () => db.destroy(),
+  ) {
+    this.multiReplica = dialect === 'postgres';
+  }
+
+  async ping(): Promise<void> {
+    await this.db.selectFrom('leases').select('name').limit(1).execute();
+  }
+
+  close(): Promise<void> {
+    return this.onClose();
+  }
+
+  #text(s: string): string {
+    return this.scrubber.scrub(s);
+  }
+
+  #json(v: unknown): string {
+    return this.scrubber.scrub(JSON.stringify(v ?? {}));
+  }
+
+  /** Runs `fn` in a transaction that first proves the fence is current (and locks the lease row). */
+  async #fenced<T>(fence: Fence | undefined, now: number, fn: (trx: Db) => Promise<T>): Promise<T> {
+    if (!fence) return fn(this.db);
+    return this.db.transaction().execute(async (trx) => {
+      const res = await trx
+        .updateTable('leases')
+        .set((eb) => ({ fence: eb.ref('fence') }))
+        .where('name', '=', fence.lease)
+        .where('holder', '=', fence.holder)
+        .where('fence', '=', fence.token)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
+      if (Number(res.numUpdatedRows) !== 1) throw new StaleFenceError(fence);
+      return fn(trx);
+    });
+  }
+
+  // ---- signals
+
+  async recordSignal(input: SignalInput, receivedAt: number): Promise<{ signal: Signal; created: boolean }> {
+    const res = await this.db
+      .insertInto('signals')
+      .values({
+        id: randomUUID(),
+        dedup_key: input.dedupKey,
+        source: input.source,
+        kind: input.kind,
+        credential_id: input.credentialId,
+        confidence: input.confidence,
+        observed_at: input.observedAt,
+        received_at: receivedAt,
+        evidence_json: this.#json(input.evidence),
+        incident_id: null,
+      })
+      .onConflict((oc) => oc.column('dedup_key').doNothing())
+      .executeTakeFirst();
+    const row = await this.db.selectFrom('signals').selectAll().where('dedup_key', '=', input.dedupKey).executeTakeFirstOrThrow();
+    return { signal: toSignal(row), created: Number(res.numInsertedOrUpdatedRows ?? 0n) === 1 };
+  }
+
+  async getSignal(id: string): Promise<Signal | undefined> {
+    const row = await this.db.selectFrom('signals').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toSignal(row);
+  }
+
+  async listSignals(filter: { credentialId?: string; incidentId?: string; since?: number; limit?: number }): Promise<Signal[]> {
+    let q = this.db.selectFrom('signals').selectAll();
+    if (filter.credentialId) q = q.where('credential_id', '=', filter.credentialId);
+    if (filter.incidentId) q = q.where('incident_id', '=', filter.incidentId);
+    if (filter.since !== undefined) q = q.where('received_at', '>=', filter.since);
+    const rows = await q.orderBy('received_at', 'desc').orderBy('id').limit(filter.limit ?? 100).execute();
+    return rows.map(toSignal);
+  }
+
+  async attachSignal(signalId: string, incidentId: string): Promise<void> {
+    await this.db.updateTable('signals').set({ incident_id: incidentId }).where('id', '=', signalId).execute();
+  }
+
+  // ---- incidents
+
+  async openIncident(input: OpenIncidentInput): Promise<{ incident: Incident; created: boolean }> {
+    const res = await this.db
+      .insertInto('incidents')
+      .values({
+        id: input.id,
+        credential_id: input.credentialId,
+        state: 'open',
+        playbook: input.playbook,
+        dry_run: input.dryRun ? 1 : 0,
+        target_json: input.target ? this.#json(input.target) : null,
+        plan_json: this.#json(input.plan),
+        reason: this.#text(input.reason),
+        opened_at: input.at,
+        updated_at: input.at,
+        closed_at: null,
+      })
+      .onConflict((oc) => oc.column('credential_id').where('closed_at', 'is', null).doNothing())
+      .executeTakeFirst();
+    const created = Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
+    const incident = created ? await this.getIncident(input.id) : await this.getActiveIncident(input.credentialId);
+    if (!incident) throw new Error(`incident for ${input.credentialId} vanished while opening; retry the request`);
+    return { incident, created };
+  }
+
+  async getIncident(id: string): Promise<Incident | undefined> {
+    const row = await this.db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toIncident(row);
+  }
+
+  async getActiveIncident(credentialId: string): Promise<Incident | undefined> {
+    const row = await this.db.selectFrom('incidents').selectAll().where('credential_id', '=', credentialId).where('closed_at', 'is', null).executeTakeFirst();
+    return row && toIncident(row);
+  }
+
+  async listIncidents(filter: { active?: boolean; credentialId?: string; limit?: number }): Promise<Incident[]> {
+    let q = this.db.selectFrom('incidents').selectAll();
+    if (filter.active !== undefined) q = q.where('closed_at', filter.active ? 'is' : 'is not', null);
+    if (filter.credentialId) q = q.where('credential_id', '=', filter.credentialId);
+    const rows = await q.orderBy('opened_at', 'desc').orderBy('id').limit(filter.limit ?? 100).execute();
+    return rows.map(toIncident);
+  }
+
+  async getPlan(incidentId: string): Promise<unknown> {
+    const row = await this.db.selectFrom('incidents').select('plan_json').where('id', '=', incidentId).executeTakeFirst();
+    return row?.plan_json ? (JSON.parse(row.plan_json) as unknown) : undefined;
+  }
+
+  async updateIncident(id: string, patch: IncidentPatch, fence?: Fence): Promise<Incident> {
+    return this.#fenced(fence, patch.at, async (db) => {
+      const set: Partial<Database['incidents']> = { updated_at: patch.at };
+      if (patch.state) {
+        set.state = patch.state;
+        set.closed_at = isActive(patch.state) ? null : patch.at;
+      }
+      if (patch.playbook) set.playbook = patch.playbook;
+      if (patch.target !== undefined) set.target_json = patch.target ? this.#json(patch.target) : null;
+      if (patch.plan !== undefined) set.plan_json = this.#json(patch.plan);
+      await db.updateTable('incidents').set(set).where('id', '=', id).execute();
+      const row = await db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!row) throw new Error(`incident ${id} does not exist`);
+      return toIncident(row);
+    });
+  }
+
+  // ---- step runs
+
+  async startStep(run: { incidentId: string; step: string; attempt: number; at: number }, fence: Fence): Promise<StepRun> {
+    return this.#fenced(fence, run.at, async (db) => {
+      await db
+        .insertInto('step_runs')
+        .values({ incident_id: run.incidentId, step: run.step, attempt: run.attempt, status: 'running', started_at: run.at, finished_at: null, outputs_json: '{}', error: null })
+        .onConflict((oc) => oc.columns(['incident_id', 'step', 'attempt']).doNothing())
+        .execute();
+      return this.#stepRun(db, run);
+    });
+  }
+
+  async finishStep(
+    run: { incidentId: string; step: string; attempt: number; status: StepRun['status']; at: number; outputs: Record<string, unknown>; error: string | null },
+    fence: Fence,
+  ): Promise<StepRun> {
+    return this.#fenced(fence, run.at, async (db) => {
+      await db
+        .updateTable('step_runs')
+        .set({ status: run.status, finished_at: run.at, outputs_json: this.#json(run.outputs), error: run.error === null ? null : this.#text(run.error) })
+        .where('incident_id', '=', run.incidentId)
+        .where('step', '=', run.step)
+        .where('attempt', '=', run.attempt)
+        .execute();
+      return this.#stepRun(db, run);
+    });
+  }
+
+  async #stepRun(db: Db, key: { incidentId: string; step: string; attempt: number }): Promise<StepRun> {
+    const row = await db
+      .selectFrom('step_runs')
+      .selectAll()
+      .where('incident_id', '=', key.incidentId)
+      .where('step', '=', key.step)
+      .where('attempt', '=', key.attempt)
+      .executeTakeFirstOrThrow();
+    return toStepRun(row);
+  }
+
+  async listStepRuns(incidentId: string): Promise<StepRun[]> {
+    const rows = await this.db.selectFrom('step_runs').selectAll().where('incident_id', '=', incidentId).orderBy('started_at').orderBy('step').orderBy('attempt').execute();
+    return rows.map(toStepRun);
+  }
+
+  // ---- timeline
+
+  async appendTimeline(entry: TimelineEntryInput, fence?: Fence): Promise<TimelineEntry> {
+    return this.#fenced(fence, entry.at, async (db) => {
+      const row = await db
+        .insertInto('timeline')
+        .values({ incident_id: entry.incidentId, at: entry.at, actor: entry.actor, type: entry.type, message: this.#text(entry.message), data_json: this.#json(entry.data) })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toTimeline(row);
+    });
+  }
+
+  async listTimeline(incidentId: string): Promise<TimelineEntry[]> {
+    const rows = await this.db.selectFrom('timeline').selectAll().where('incident_id', '=', incidentId).orderBy('seq').execute();
+    return rows.map(toTimeline);
+  }
+
+  // ---- leases
+
+  async acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease | undefined> {
+    const inserted = await this.db
+      .insertInto('leases')
+      .values({ name, holder, fence: 1, expires_at: now + ttlMs })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted) return toLease(inserted);
+    // Ours and live: renew and keep the fence. Free or expired: take it with the next fence.
+    const renewed = await this.db
+      .updateTable('leases')
+      .set({ expires_at: now + ttlMs })
+      .where('name', '=', name)
+      .where('holder', '=', holder)
+      .where('expires_at', '>', now)
+      .returningAll()
+      .executeTakeFirst();
+    if (renewed) return toLease(renewed);
+    const taken = await this.db
+      .updateTable('leases')
+      .set((eb) => ({ holder, fence: eb('fence', '+', 1), expires_at: now + ttlMs }))
+      .where('name', '=', name)
+      .where('expires_at', '<=', now)
+      .returningAll()
+      .executeTakeFirst();
+    return taken && toLease(taken);
+  }
+
+  async renewLease(fence: Fence, ttlMs: number, now: number): Promise<boolean> {
+    const res = await this.db
+      .updateTable('leases')
+      .set({ expires_at: now + ttlMs })
+      .where('name', '=', fence.lease)
+      .where('holder', '=', fence.holder)
+      .where('fence', '=', fence.token)
+      .where('expires_at', '>', now)
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async releaseLease(fence: Fence): Promise<void> {
+    // The row stays, so the next holder's fence is still larger than every earlier one.
+    await this.db.updateTable('leases').set({ expires_at: 0 }).where('name', '=', fence.lease).where('holder', '=', fence.holder).where('fence', '=', fence.token).execute();
+  }
+
+  async getLease(name: string): Promise<Lease | undefined> {
+    const row = await this.db.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && toLease(row);
+  }
+
+  // ---- timers
+
+  async scheduleTimer(timer: Omit<Timer, 'firedAt'>): Promise<void> {
+    await this.db
+      .insertInto('timers')
+      .values({ id: timer.id, incident_id: timer.incidentId, kind: timer.kind, due_at: timer.dueAt, payload_json: this.#json(timer.payload), claimed_by: null, claimed_until: null, fired_at: null })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  }
+
+  async claimDueTimers(holder: string, now: number, claimTtlMs: number, limit: number): Promise<Timer[]> {
+    const due = await this.db.selectFrom('timers').select('id').where('fired_at', 'is', null).where('due_at', '<=', now).orderBy('due_at').limit(limit).execute();
+    const claimed: Timer[] = [];
+    for (const { id } of due) {
+      // One conditional update per timer: only one claimer can win it until its claim lapses.
+      const row = await this.db
+        .updateTable('timers')
+        .set({ claimed_by: holder, claimed_until: now + claimTtlMs })
+        .where('id', '=', id)
+        .where('fired_at', 'is', null)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now), eb('claimed_by', '=', holder)]))
+        .returningAll()
+        .executeTakeFirst();
+      if (row) claimed.push(toTimer(row));
+    }
+    return claimed;
+  }
+
+  async markTimerFired(id: string, holder: string, now: number): Promise<boolean> {
+    const res = await this.db.updateTable('timers').set({ fired_at: now }).where('id', '=', id).where('claimed_by', '=', holder).where('fired_at', 'is', null).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
+  async listTimers(incidentId: string): Promise<Timer[]> {
+    const rows = await this.db.selectFrom('timers').selectAll().where('incident_id', '=', incidentId).orderBy('due_at').execute();
+    return rows.map(toTimer);
+  }
+
+  // ---- pauses
+
+  async setPause(pause: Pause): Promise<void> {
+    const values = { scope: pause.scope, actor: pause.actor, reason: this.#text(pause.reason), at: pause.at };
+    await this.db
+      .insertInto('pauses')
+      .values(values)
+      .onConflict((oc) => oc.column('scope').doUpdateSet({ actor: values.actor, reason: values.reason, at: values.at }))
+      .execute();
+  }
+
+  async clearPause(scope: string): Promise<void> {
+    await this.db.deleteFrom('pauses').where('scope', '=', scope).execute();
+  }
+
+  async listPauses(): Promise<Pause[]> {
+    return (await this.db.selectFrom('pauses').selectAll().orderBy('scope').execute()).map(toPause);
+  }
+
+  // ---- human tasks
+
+  async createHumanTask(task: Omit<HumanTask, 'status' | 'completedAt' | 'completedBy' | 'result'>): Promise<HumanTask> {
+    await this.db
+      .insertInto('human_tasks')
+      .values({ id: task.id, incident_id: task.incidentId, step: task.step, instructions: this.#text(task.instructions), status: 'open', created_at: task.createdAt, completed_at: null, completed_by: null, result_json: null })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+    return (await this.getHumanTask(task.id))!;
+  }
+
+  async completeHumanTask(id: string, actor: Actor, result: Record<string, unknown>, at: number): Promise<HumanTask | undefined> {
+    const res = await this.db
+      .updateTable('human_tasks')
+      .set({ status: 'done', completed_at: at, completed_by: actor, result_json: this.#json(result) })
+      .where('id', '=', id)
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1 ? this.getHumanTask(id) : undefined;
+  }
+
+  async getHumanTask(id: string): Promise<HumanTask | undefined> {
+    const row = await this.db.selectFrom('human_tasks').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toHumanTask(row);
+  }
+
+  async listHumanTasks(filter: { incidentId?: string; status?: HumanTask['status'] }): Promise<HumanTask[]> {
+    let q = this.db.selectFrom('human_tasks').selectAll();
+    if (filter.incidentId) q = q.where('incident_id', '=', filter.incidentId);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    return (await q.orderBy('created_at').orderBy('id').execute()).map(toHumanTask);
+  }
+
+  // ---- detector baselines
+
+  async getBaseline<T>(detector: string, key: string): Promise<T | undefined> {
+    const row = await this.db.selectFrom('baselines').select('value_json').where('detector', '=', detector).where('key', '=', key).executeTakeFirst();
+    return row ? (JSON.parse(row.value_json) as T) : undefined;
+  }
+
+  async putBaseline(detector: string, key: string, value: unknown, at: number): Promise<void> {
+    const value_json = this.#json(value);
+    await this.db
+      .insertInto('baselines')
+      .values({ detector, key, value_json, updated_at: at })
+      .onConflict((oc) => oc.columns(['detector', 'key']).doUpdateSet({ value_json, updated_at: at }))
+      .execute();
+  }
+
+  // ---- audit
+
+  async appendAudit(entry: Omit<AuditEntry, 'seq'>): Promise<AuditEntry> {
+    const row = await this.db
+      .insertInto('audit')
+      .values({ at: entry.at, actor: entry.actor, action: entry.action, target: this.#text(entry.target), data_json: this.#json(entry.data) })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toAudit(row);
+  }
+
+  async listAudit(limit = 100): Promise<AuditEntry[]> {
+    return (await this.db.selectFrom('audit').selectAll().orderBy('seq', 'desc').limit(limit).execute()).map(toAudit);
+  }
+}

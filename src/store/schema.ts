@@ -1,0 +1,116 @@
+import type { Generated } from 'kysely';
+
+/** Row types of the store's tables. Times are epoch milliseconds; JSON lives in text columns. */
+export interface SignalsTable {
+  id: string;
+  dedup_key: string;
+  source: string;
+  kind: string;
+  credential_id: string | null;
+  confidence: string;
+  observed_at: number;
+  received_at: number;
+  evidence_json: string;
+  incident_id: string | null;
+}
+
+export interface IncidentsTable {
+  id: string;
+  credential_id: string;
+  state: string;
+  playbook: string;
+  dry_run: number;
+  target_json: string | null;
+  plan_json: string | null;
+  reason: string;
+  opened_at: number;
+  updated_at: number;
+  closed_at: number | null;
+}
+
+export interface StepRunsTable {
+  incident_id: string;
+  step: string;
+  attempt: number;
+  status: string;
+  started_at: number;
+  finished_at: number | null;
+  outputs_json: string;
+  error: string | null;
+}
+
+export interface TimelineTable {
+  seq: Generated<number>;
+  incident_id: string;
+  at: number;
+  actor: string;
+  type: string;
+  message: string;
+  data_json: string;
+}
+
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  fence: number;
+  expires_at: number;
+}
+
+export interface TimersTable {
+  id: string;
+  incident_id: string | null;
+  kind: string;
+  due_at: number;
+  payload_json: string;
+  claimed_by: string | null;
+  claimed_until: number | null;
+  fired_at: number | null;
+}
+
+export interface PausesTable {
+  scope: string;
+  actor: string;
+  reason: string;
+  at: number;
+}
+
+export interface HumanTasksTable {
+  id: string;
+  incident_id: string;
+  step: string;
+  instructions: string;
+  status: string;
+  created_at: number;
+  completed_at: number | null;
+  completed_by: string | null;
+  result_json: string | null;
+}
+
+export interface BaselinesTable {
+  detector: string;
+  key: string;
+  value_json: string;
+  updated_at: number;
+}
+
+export interface AuditTable {
+  seq: Generated<number>;
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  data_json: string;
+}
+
+export interface Database {
+  signals: SignalsTable;
+  incidents: IncidentsTable;
+  step_runs: StepRunsTable;
+  timeline: TimelineTable;
+  leases: LeasesTable;
+  timers: TimersTable;
+  pauses: PausesTable;
+  human_tasks: HumanTasksTable;
+  baselines: BaselinesTable;
+  audit: AuditTable;
+}

@@ -1,0 +1,170 @@
+import t from 'tap';
+import { randomUUID } from 'node:crypto';
+import type { SignalInput } from '../../src/core/signal.js';
+import { StaleFenceError, type Fence } from '../../src/store/store.js';
+import { BACKENDS } from '../helpers/stores.js';
+
+/** One suite, both backends: what the runner and the API rely on. */
+for (const [name, open] of Object.entries(BACKENDS)) {
+  t.test(`${name} store`, async (t) => {
+    const { store, scrubber, cleanup } = await open();
+    t.teardown(cleanup);
+    t.equal(store.dialect, name);
+    t.equal(store.multiReplica, name === 'postgres');
+    await store.ping();
+
+    const signal = (dedupKey: string): SignalInput => ({
+      source: 'github',
+      kind: 'github.secret.public_leak',
+      credentialId: 'bybit-prod',
+      confidence: 'confirmed',
+      observedAt: 1_000,
+      evidence: { repo: 'acme/bot', url: 'https://github.com/acme/bot/blob/x' },
+      dedupKey,
+    });
+    const openInput = (credentialId: string) => ({
+      id: randomUUID(),
+      credentialId,
+      playbook: 'break-glass' as const,
+      dryRun: false,
+      reason: 'leak',
+      target: { fingerprint: 'f'.repeat(64), keyHint: 'AbCd…', versionId: 'v1' },
+      plan: { steps: ['freeze'] },
+      at: 2_000,
+    });
+
+    t.test('a duplicate signal returns the stored one', async (t) => {
+      const a = await store.recordSignal(signal('gh:1'), 1_100);
+      const b = await store.recordSignal({ ...signal('gh:1'), evidence: { other: true } }, 1_200);
+      t.equal(a.created, true);
+      t.equal(b.created, false);
+      t.equal(b.signal.id, a.signal.id);
+      t.same(b.signal.evidence, { repo: 'acme/bot', url: 'https://github.com/acme/bot/blob/x' });
+      t.equal(b.signal.receivedAt, 1_100);
+      t.same((await store.listSignals({ credentialId: 'bybit-prod' })).map((s) => s.id), [a.signal.id]);
+    });
+
+    t.test('two concurrent attempts to open an incident for one credential give exactly one', async (t) => {
+      const results = await Promise.all(Array.from({ length: 8 }, () => store.openIncident(openInput('cred-race'))));
+      t.equal(results.filter((r) => r.created).length, 1);
+      t.equal(new Set(results.map((r) => r.incident.id)).size, 1);
+      t.equal((await store.listIncidents({ credentialId: 'cred-race', active: true })).length, 1);
+      // Once it is closed, a new one may open.
+      const first = results[0]!.incident;
+      await store.updateIncident(first.id, { state: 'resolved', at: 3_000 });
+      const again = await store.openIncident(openInput('cred-race'));
+      t.equal(again.created, true);
+      t.not(again.incident.id, first.id);
+      t.equal((await store.getIncident(first.id))?.closedAt, 3_000);
+      t.same(await store.getPlan(again.incident.id), { steps: ['freeze'] });
+    });
+
+    t.test('an expired lease can be taken over and a live one cannot; the fence grows', async (t) => {
+      const a = await store.acquireLease('incident:x', 'replica-a', 1_000, 10_000);
+      t.ok(a);
+      t.equal(a!.fence, 1);
+      t.equal(await store.acquireLease('incident:x', 'replica-b', 1_000, 10_500), undefined, 'live lease refused');
+      const renewed = await store.acquireLease('incident:x', 'replica-a', 1_000, 10_600);
+      t.equal(renewed?.fence, 1, 'renewal by the holder keeps the fence');
+      const b = await store.acquireLease('incident:x', 'replica-b', 1_000, 11_700);
+      t.equal(b?.holder, 'replica-b');
+      t.equal(b?.fence, 2);
+      t.equal(await store.renewLease({ lease: 'incident:x', holder: 'replica-a', token: 1 }, 1_000, 11_800), false);
+      t.equal(await store.renewLease({ lease: 'incident:x', holder: 'replica-b', token: 2 }, 1_000, 11_800), true);
+      await store.releaseLease({ lease: 'incident:x', holder: 'replica-b', token: 2 });
+      const c = await store.acquireLease('incident:x', 'replica-a', 1_000, 11_900);
+      t.equal(c?.fence, 3, 'a release never resets the fence');
+    });
+
+    t.test('concurrent takeovers of an expired lease give exactly one holder', async (t) => {
+      await store.acquireLease('incident:y', 'old', 10, 0);
+      const got = await Promise.all(['r1', 'r2', 'r3', 'r4'].map((h) => store.acquireLease('incident:y', h, 1_000, 100)));
+      t.equal(got.filter(Boolean).length, 1);
+    });
+
+    t.test('a write with a stale fencing number is refused', async (t) => {
+      const { incident } = await store.openIncident(openInput('cred-fence'));
+      const lease = `incident:${incident.id}`;
+      const first = await store.acquireLease(lease, 'a', 1_000, 5_000);
+      const fenceA: Fence = { lease, holder: 'a', token: first!.fence };
+      await store.startStep({ incidentId: incident.id, step: 'freeze', attempt: 1, at: 5_100 }, fenceA);
+      const second = await store.acquireLease(lease, 'b', 1_000, 6_500);
+      const fenceB: Fence = { lease, holder: 'b', token: second!.fence };
+      await t.rejects(store.finishStep({ incidentId: incident.id, step: 'freeze', attempt: 1, status: 'succeeded', at: 6_600, outputs: {}, error: null }, fenceA), StaleFenceError);
+      await t.rejects(store.appendTimeline({ incidentId: incident.id, at: 6_600, actor: 'system:runner', type: 'x', message: 'late', data: {} }, fenceA), StaleFenceError);
+      await t.rejects(store.updateIncident(incident.id, { state: 'resolved', at: 6_600 }, fenceA), StaleFenceError);
+      // Expired but not yet taken over: still refused (the holder stalled past its lease).
+      await t.rejects(store.appendTimeline({ incidentId: incident.id, at: 9_000, actor: 'system:runner', type: 'x', message: 'stalled', data: {} }, fenceB), StaleFenceError);
+      const runs = await store.listStepRuns(incident.id);
+      t.equal(runs[0]?.status, 'running', 'the stale finish changed nothing');
+      t.same((await store.listTimeline(incident.id)).map((e) => e.message), []);
+      const again = await store.startStep({ incidentId: incident.id, step: 'freeze', attempt: 1, at: 6_700 }, fenceB);
+      t.equal(again.startedAt, 5_100, 'starting a started step returns the journal row');
+      const done = await store.finishStep({ incidentId: incident.id, step: 'freeze', attempt: 1, status: 'succeeded', at: 6_800, outputs: { replicas: 3 }, error: null }, fenceB);
+      t.same(done.outputs, { replicas: 3 });
+      t.equal(done.finishedAt, 6_800);
+    });
+
+    t.test('timeline order is stable', async (t) => {
+      const id = randomUUID();
+      const writes = Array.from({ length: 25 }, (_, i) => ({ incidentId: id, at: 1_000, actor: 'system:test' as const, type: 'note', message: `m${i}`, data: { i } }));
+      for (const w of writes) await store.appendTimeline(w);
+      const first = await store.listTimeline(id);
+      const second = await store.listTimeline(id);
+      t.same(first.map((e) => e.message), writes.map((w) => w.message));
+      t.same(second.map((e) => e.seq), first.map((e) => e.seq));
+      t.ok(first.every((e, i) => i === 0 || e.seq > first[i - 1]!.seq));
+    });
+
+    t.test('timers fire once across claimers', async (t) => {
+      await store.scheduleTimer({ id: 'revoke-old:1', incidentId: 'i1', kind: 'revoke-old', dueAt: 500, payload: { keyHint: 'AbCd…' } });
+      await store.scheduleTimer({ id: 'revoke-old:1', incidentId: 'i1', kind: 'revoke-old', dueAt: 999, payload: {} });
+      t.same(await store.claimDueTimers('a', 400, 1_000, 10), [], 'not due yet');
+      const [a, b] = await Promise.all([store.claimDueTimers('a', 600, 1_000, 10), store.claimDueTimers('b', 600, 1_000, 10)]);
+      t.equal(a!.length + b!.length, 1);
+      const winner = a!.length ? 'a' : 'b';
+      t.equal((a!.length ? a! : b!)[0]!.dueAt, 500, 'scheduling twice kept the first');
+      t.equal(await store.markTimerFired('revoke-old:1', winner === 'a' ? 'b' : 'a', 700), false);
+      t.equal(await store.markTimerFired('revoke-old:1', winner, 700), true);
+      t.same(await store.claimDueTimers('c', 5_000, 1_000, 10), [], 'a fired timer is never claimed again');
+      t.equal((await store.listTimers('i1'))[0]?.firedAt, 700);
+    });
+
+    t.test('pauses, human tasks, baselines and audit', async (t) => {
+      await store.setPause({ scope: 'global', actor: 'user:alice', reason: 'drill', at: 1 });
+      await store.setPause({ scope: 'global', actor: 'user:bob', reason: 'again', at: 2 });
+      await store.setPause({ scope: 'bybit-prod', actor: 'user:bob', reason: 'maint', at: 3 });
+      t.same((await store.listPauses()).map((p) => [p.scope, p.actor]), [['bybit-prod', 'user:bob'], ['global', 'user:bob']]);
+      await store.clearPause('global');
+      t.same((await store.listPauses()).map((p) => p.scope), ['bybit-prod']);
+
+      const task = await store.createHumanTask({ id: 'task-1', incidentId: 'i2', step: 'revoke', instructions: 'Delete the key AbCd… in the Binance UI', createdAt: 10 });
+      t.equal(task.status, 'open');
+      const done = await store.completeHumanTask('task-1', 'user:alice', { confirmed: true }, 20);
+      t.equal(done?.status, 'done');
+      t.same(done?.result, { confirmed: true });
+      t.equal(await store.completeHumanTask('task-1', 'user:bob', {}, 30), undefined, 'completes once');
+      t.same((await store.listHumanTasks({ status: 'open' })).length, 0);
+
+      t.equal(await store.getBaseline('auth-errors', 'bybit-prod'), undefined);
+      await store.putBaseline('auth-errors', 'bybit-prod', { rate: 1 }, 1);
+      await store.putBaseline('auth-errors', 'bybit-prod', { rate: 2 }, 2);
+      t.same(await store.getBaseline('auth-errors', 'bybit-prod'), { rate: 2 });
+
+      await store.appendAudit({ at: 1, actor: 'user:alice', action: 'pause', target: 'global', data: {} });
+      await store.appendAudit({ at: 2, actor: 'user:bob', action: 'resume', target: 'global', data: {} });
+      t.same((await store.listAudit()).map((a) => a.action), ['resume', 'pause']);
+    });
+
+    t.test('registered secrets never reach a row', async (t) => {
+      const secret = 'sk_live_PLANTED_9f8e7d6c5b4a';
+      scrubber.register(secret);
+      const { incident } = await store.openIncident({ ...openInput('cred-secret'), reason: `leak of ${secret}` });
+      await store.appendTimeline({ incidentId: incident.id, at: 1, actor: 'system:test', type: 'x', message: `error: key ${secret} invalid`, data: { echoed: `origin_string[${secret}]` } });
+      await store.recordSignal({ ...signal('gh:secret'), evidence: { snippet: secret } }, 1);
+      const rows = JSON.stringify([await store.getIncident(incident.id), await store.listTimeline(incident.id), await store.listSignals({})]);
+      t.notMatch(rows, secret);
+      t.match(rows, '[REDACTED]');
+    });
+  });
+}
