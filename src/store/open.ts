@@ -13,7 +13,7 @@ export interface OpenStoreOptions {
   /** A SQLite file path, or a postgres:// URL. */
   url: string;
   scrubber: Scrubber;
-  /** PostgreSQL schema to use (created if missing); tests give each file its own. */
+  /** PostgreSQL schema to use (created if missing); also read from the URL's `?schema=`. */
   schema?: string;
 }
 
@@ -24,7 +24,7 @@ export function isPostgresUrl(url: string): boolean {
 /** Opens the store the URL names and brings its schema up to date. */
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const dialect: Dialect = isPostgresUrl(opts.url) ? 'postgres' : 'sqlite';
-  const db = dialect === 'postgres' ? await postgres(opts.url, opts.schema) : sqlite(opts.url);
+  const db = dialect === 'postgres' ? await postgresFromUrl(opts.url, opts.schema) : sqlite(opts.url);
   try {
     const { error, results } = await new Migrator({ db, provider: migrations(dialect) }).migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
@@ -44,6 +44,14 @@ function sqlite(path: string): Kysely<Database> {
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
   return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+}
+
+/** `?schema=` is ours, not libpq's: take it off the URL before pg sees it. */
+function postgresFromUrl(url: string, schema: string | undefined): Promise<Kysely<Database>> {
+  const u = new URL(url);
+  const fromUrl = u.searchParams.get('schema') ?? undefined;
+  u.searchParams.delete('schema');
+  return postgres(u.toString(), schema ?? fromUrl);
 }
 
 async function postgres(url: string, schema: string | undefined): Promise<Kysely<Database>> {

@@ -1,0 +1,31 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { AppContext } from './context.js';
+import { healthRoutes } from './health.js';
+import { metricsPlugin } from './metrics.js';
+import { registerProblemHandlers } from './problem.js';
+
+/**
+ * Builds the HTTP app without listening: tests call `inject`, `serve` listens. Every
+ * answer passes through the scrubber on its way out.
+ */
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger at runtime; the generic would leak into every plugin type.
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    bodyLimit: ctx.config.server.bodyLimit,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    disableRequestLogging: false,
+    return503OnClosing: true,
+  });
+  app.decorate('leakguard', ctx);
+  registerProblemHandlers(app);
+  app.addHook('onSend', async (req, reply, payload) => {
+    reply.header('x-request-id', String(req.id));
+    return typeof payload === 'string' ? ctx.scrubber.scrub(payload) : payload;
+  });
+  await app.register(metricsPlugin);
+  await app.register(healthRoutes);
+  return app;
+}

@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import type { Scrubber } from '../core/scrubber.js';
+import type { Config } from '../config/schema.js';
+import type { Store } from '../store/store.js';
+
+/** What every route and plugin may use; reached as the typed decorator `app.leakguard`. */
+export interface AppContext {
+  config: Config;
+  store: Store;
+  scrubber: Scrubber;
+  clock: Clock;
+  logger: Logger;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    leakguard: AppContext;
+  }
+}

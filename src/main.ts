@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config/load.js';
+import { serve } from './http/serve.js';
+
+const HELP = `leakguard: detects leaked or abused exchange API keys and responds on its own.
+
+Usage:
+  leakguard serve [--config FILE]     run the service (config: --config or LEAKGUARD_CONFIG)
+  leakguard config check FILE         validate a config file and exit (0 valid, 2 invalid)
+  leakguard --help                    this text
+
+Environment overrides (deployment-specific values): see README.md, "Configuration".
+Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(HELP);
+    return values.help ? 0 : 2;
+  }
+  if (command === 'config' && rest[0] === 'check' && rest[1]) {
+    loadConfig(rest[1]);
+    console.log(`${rest[1]}: valid`);
+    return 0;
+  }
+  if (command === 'serve') {
+    const path = values.config ?? process.env.LEAKGUARD_CONFIG;
+    if (!path) {
+      console.error('leakguard serve needs a config file: pass --config FILE or set LEAKGUARD_CONFIG (see infra/examples/leakguard.yaml)');
+      return 2;
+    }
+    const running = await serve(loadConfig(path));
+    running.app.log.info({ url: running.url }, 'LeakGuard listening');
+    return -1; // keep running until a signal
+  }
+  console.error(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);
+  return 2;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exitCode = 2;
+      return;
+    }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`${(err as Error).message}\n\n${HELP}`);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(`leakguard failed: ${(err as Error).message}`);
+    process.exitCode = 1;
+  },
+);
