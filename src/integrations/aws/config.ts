@@ -1,0 +1,28 @@
+import type { Config } from '../../config/schema.js';
+
+/** Static credentials for tests; production uses the SDK's default chain (IRSA, env, profile). */
+export interface AwsCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface AwsClientOptions {
+  region: string;
+  endpoint?: string;
+  credentials?: AwsCredentials;
+}
+
+/** SDK client settings from the config; our own call policy does the retrying (maxAttempts 1). */
+export function awsClientConfig(opts: AwsClientOptions) {
+  return {
+    region: opts.region,
+    maxAttempts: 1,
+    ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+    ...(opts.credentials ? { credentials: opts.credentials } : {}),
+  };
+}
+
+export function awsOptionsFrom(config: Config, credentials?: AwsCredentials): AwsClientOptions {
+  return { region: config.aws.region, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}), ...(credentials ? { credentials } : {}) };
+}

@@ -1,0 +1,210 @@
+import {
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  ListSecretVersionIdsCommand,
+  PutSecretValueCommand,
+  RotateSecretCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import type { Clock } from '../../core/clock.js';
+import type { Scrubber } from '../../core/scrubber.js';
+import { call, DEFAULT_POLICY, type CallPolicy } from '../call.js';
+import { IntegrationError } from '../errors.js';
+import { classifyAws } from './classify.js';
+import { awsClientConfig, type AwsClientOptions } from './config.js';
+
+export const AWSCURRENT = 'AWSCURRENT';
+export const AWSPENDING = 'AWSPENDING';
+export const AWSPREVIOUS = 'AWSPREVIOUS';
+
+/** The JSON a credential's secret holds, as the runbook writes it. */
+export interface ExchangeKeySecret {
+  api_key: string;
+  api_secret: string;
+  api_key_id: string;
+  created_at: string;
+  created_by: string;
+  rotation_reason: string;
+}
+
+export interface SecretVersionInfo {
+  versionId: string;
+  stages: string[];
+  createdAt: number | null;
+}
+
+/** A version with its key material: held in memory by the step that needs it, then dropped. */
+export interface KeyVersion {
+  versionId: string;
+  stages: string[];
+  secret: ExchangeKeySecret;
+}
+
+const SYSTEM = 'AWS Secrets Manager';
+
+/**
+ * Secrets Manager in LeakGuard's words: read a credential's key, write a new version under
+ * a client request token, promote, roll back, list versions, and run a Lambda rotation.
+ * Every key it reads or writes is registered with the scrubber first.
+ */
+export class SecretsClient {
+  readonly #sdk: SecretsManagerClient;
+  readonly #classify = classifyAws(SYSTEM, {
+    not_found: 'check the credential\'s secretId in the config and that the secret exists in this region',
+    conflict: 'a different value was already written under this client request token; the step must use a new attempt',
+  });
+
+  constructor(
+    opts: AwsClientOptions,
+    private readonly clock: Clock,
+    private readonly scrubber: Scrubber,
+    private readonly policy: CallPolicy = DEFAULT_POLICY,
+  ) {
+    this.#sdk = new SecretsManagerClient(awsClientConfig(opts));
+  }
+
+  #call<T>(operation: string, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    return call({ system: SYSTEM, operation, clock: this.clock, policy: this.policy, classify: this.#classify, ...(signal ? { signal } : {}) }, fn);
+  }
+
+  /** The key the secret holds at a stage (AWSCURRENT by default) or version. */
+  async readKey(secretId: string, which: { stage?: string; versionId?: string } = {}, signal?: AbortSignal): Promise<KeyVersion> {
+    const out = await this.#call('GetSecretValue', signal, (s) =>
+      this.#sdk.send(new GetSecretValueCommand({ SecretId: secretId, ...(which.versionId ? { VersionId: which.versionId } : { VersionStage: which.stage ?? AWSCURRENT }) }), { abortSignal: s }),
+    );
+    const secret = this.#parse(secretId, out.SecretString);
+    return { versionId: out.VersionId!, stages: out.VersionStages ?? [], secret };
+  }
+
+  /** A plain (non-JSON) secret value, such as LeakGuard's own master key or a webhook secret. */
+  async readString(secretId: string, signal?: AbortSignal): Promise<string> {
+    const out = await this.#call('GetSecretValue', signal, (s) => this.#sdk.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: s }));
+    const value = out.SecretString ?? '';
+    this.scrubber.register(value);
+    return value;
+  }
+
+  /**
+   * Writes a new version under `token` (the caller's idempotency key: incident, step,
+   * attempt). Writing the same value again returns the same version.
+   */
+  async writeKey(secretId: string, token: string, secret: ExchangeKeySecret, stage: typeof AWSCURRENT | typeof AWSPENDING, signal?: AbortSignal): Promise<string> {
+    this.#register(secret);
+    const out = await this.#call('PutSecretValue', signal, (s) =>
+      this.#sdk.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: JSON.stringify(secret), VersionStages: [stage] }), { abortSignal: s }),
+    );
+    return out.VersionId!;
+  }
+
+  async listVersions(secretId: string, signal?: AbortSignal): Promise<SecretVersionInfo[]> {
+    const versions: SecretVersionInfo[] = [];
+    let token: string | undefined;
+    do {
+      const out = await this.#call('ListSecretVersionIds', signal, (s) =>
+        this.#sdk.send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true, ...(token ? { NextToken: token } : {}) }), { abortSignal: s }),
+      );
+      for (const v of out.Versions ?? []) versions.push({ versionId: v.VersionId!, stages: v.VersionStages ?? [], createdAt: v.CreatedDate ? v.CreatedDate.getTime() : null });
+      token = out.NextToken;
+    } while (token);
+    return versions;
+  }
+
+  async findVersion(secretId: string, versionId: string, signal?: AbortSignal): Promise<SecretVersionInfo | undefined> {
+    return (await this.listVersions(secretId, signal)).find((v) => v.versionId === versionId);
+  }
+
+  /** The version holding a stage, if any. */
+  async versionAt(secretId: string, stage: string, signal?: AbortSignal): Promise<SecretVersionInfo | undefined> {
+    return (await this.listVersions(secretId, signal)).find((v) => v.stages.includes(stage));
+  }
+
+  /**
+   * Makes `versionId` AWSCURRENT (AWS then moves AWSPREVIOUS to the old one) and clears
+   * AWSPENDING from it. Idempotent: promoting the current version changes nothing.
+   */
+  async promote(secretId: string, versionId: string, signal?: AbortSignal): Promise<{ previousVersionId: string | undefined }> {
+    const versions = await this.listVersions(secretId, signal);
+    const current = versions.find((v) => v.stages.includes(AWSCURRENT));
+    const target = versions.find((v) => v.versionId === versionId);
+    if (!target) throw new IntegrationError({ system: SYSTEM, operation: 'promote', kind: 'not_found', retryable: false, detail: `version ${versionId} is not in ${secretId}`, action: 'the new version was never written; run the rotate step again' });
+    if (current?.versionId !== versionId) {
+      await this.#moveStage(secretId, AWSCURRENT, versionId, current?.versionId, signal);
+    }
+    if (target.stages.includes(AWSPENDING)) await this.#moveStage(secretId, AWSPENDING, undefined, versionId, signal);
+    return { previousVersionId: current?.versionId === versionId ? versions.find((v) => v.stages.includes(AWSPREVIOUS))?.versionId : current?.versionId };
+  }
+
+  /** Removes AWSPENDING from a version (an abandoned rotation's new key). */
+  async clearPending(secretId: string, versionId: string, signal?: AbortSignal): Promise<void> {
+    const v = await this.findVersion(secretId, versionId, signal);
+    if (v?.stages.includes(AWSPENDING)) await this.#moveStage(secretId, AWSPENDING, undefined, versionId, signal);
+  }
+
+  /** AWSCURRENT back to the AWSPREVIOUS version; returns the version now current. */
+  async rollback(secretId: string, signal?: AbortSignal): Promise<{ currentVersionId: string; replacedVersionId: string }> {
+    const versions = await this.listVersions(secretId, signal);
+    const previous = versions.find((v) => v.stages.includes(AWSPREVIOUS));
+    const current = versions.find((v) => v.stages.includes(AWSCURRENT));
+    if (!previous || !current) throw new IntegrationError({ system: SYSTEM, operation: 'rollback', kind: 'not_found', retryable: false, detail: `${secretId} has no AWSPREVIOUS version`, action: 'put the old key back by hand (runbook, Rollback option 2) or rotate to a new key' });
+    await this.#moveStage(secretId, AWSCURRENT, previous.versionId, current.versionId, signal);
+    return { currentVersionId: previous.versionId, replacedVersionId: current.versionId };
+  }
+
+  async #moveStage(secretId: string, stage: string, to: string | undefined, from: string | undefined, signal?: AbortSignal): Promise<void> {
+    await this.#call('UpdateSecretVersionStage', signal, (s) =>
+      this.#sdk.send(
+        new UpdateSecretVersionStageCommand({ SecretId: secretId, VersionStage: stage, ...(to ? { MoveToVersionId: to } : {}), ...(from ? { RemoveFromVersionId: from } : {}) }),
+        { abortSignal: s },
+      ),
+    );
+  }
+
+  /**
+   * For `lambda` rotation owners: RotateSecret with `token`, then waits until that version
+   * is AWSCURRENT. A rotation that stalls (AWSPENDING stays) fails when the budget ends.
+   */
+  async rotate(secretId: string, token: string, opts: { pollMs?: number; signal?: AbortSignal } = {}): Promise<string> {
+    const out = await this.#call('RotateSecret', opts.signal, (s) =>
+      this.#sdk.send(new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotateImmediately: true }), { abortSignal: s }),
+    );
+    const versionId = out.VersionId ?? token;
+    for (;;) {
+      const d = await this.#call('DescribeSecret', opts.signal, (s) => this.#sdk.send(new DescribeSecretCommand({ SecretId: secretId }), { abortSignal: s }));
+      if (d.VersionIdsToStages?.[versionId]?.includes(AWSCURRENT)) return versionId;
+      await this.clock.sleep(opts.pollMs ?? 1_000, opts.signal);
+    }
+  }
+
+  #parse(secretId: string, text: string | undefined): ExchangeKeySecret {
+    let parsed: Partial<ExchangeKeySecret>;
+    try {
+      parsed = JSON.parse(text ?? '') as Partial<ExchangeKeySecret>;
+    } catch {
+      throw new IntegrationError({ system: SYSTEM, operation: 'GetSecretValue', kind: 'invalid_request', retryable: false, detail: `${secretId} does not hold JSON`, action: 'store the key as {"api_key","api_secret","api_key_id",...} (runbook, Emergency Rotation step 3)' });
+    }
+    if (typeof parsed.api_key !== 'string' || typeof parsed.api_secret !== 'string') {
+      this.#register(parsed as ExchangeKeySecret);
+      throw new IntegrationError({ system: SYSTEM, operation: 'GetSecretValue', kind: 'invalid_request', retryable: false, detail: `${secretId} lacks api_key or api_secret`, action: 'store the key as {"api_key","api_secret","api_key_id",...} (runbook, Emergency Rotation step 3)' });
+    }
+    const secret: ExchangeKeySecret = {
+      api_key: parsed.api_key,
+      api_secret: parsed.api_secret,
+      api_key_id: parsed.api_key_id ?? parsed.api_key,
+      created_at: parsed.created_at ?? '',
+      created_by: parsed.created_by ?? '',
+      rotation_reason: parsed.rotation_reason ?? '',
+    };
+    this.#register(secret);
+    return secret;
+  }
+
+  #register(secret: Partial<ExchangeKeySecret>): void {
+    this.scrubber.register(secret.api_secret);
+    this.scrubber.register(secret.api_key);
+  }
+
+  destroy(): void {
+    this.#sdk.destroy();
+  }
+}
