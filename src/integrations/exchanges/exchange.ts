@@ -1,0 +1,99 @@
+import type { Category } from '../../core/credential.js';
+
+/** How an exchange operation is done: by LeakGuard over the API, or by a person (a human task). */
+export type Capability = 'api' | 'manual';
+
+export interface Capabilities {
+  queryKey: Capability;
+  createKey: Capability;
+  revokeKey: Capability;
+  cancelAll: Capability;
+  listOpenOrders: Capability;
+  positions: Capability;
+  balance: Capability;
+}
+
+/** Key material: lives in memory only, registered with the scrubber by whoever loads it. */
+export interface KeyMaterial {
+  apiKey: string;
+  apiSecret: string;
+}
+
+/** What an exchange says about a key; never the secret. */
+export interface KeyInfo {
+  /** The exchange's identifier of the key (for Bybit the API key itself). Never logged whole. */
+  keyId: string;
+  uid: string | null;
+  note: string;
+  readOnly: boolean;
+  /** Permission groups as the exchange names them, e.g. {ContractTrade: ['Order','Position']}. */
+  permissions: Record<string, string[]>;
+  /** Bound IPs; empty means not bound. */
+  ips: string[];
+  expiresAt: number | null;
+  isMaster: boolean;
+}
+
+export interface NewKey {
+  info: KeyInfo;
+  material: KeyMaterial;
+}
+
+export interface NewKeySpec {
+  uid: string;
+  note: string;
+  readOnly: boolean;
+  permissions: Record<string, string[]>;
+  ips: string[];
+}
+
+/** What a credential trades: where to look for orders and positions. */
+export interface TradeScope {
+  categories: Category[];
+  settleCoins: string[];
+  symbols: string[];
+}
+
+export interface OpenOrder {
+  category: Category;
+  symbol: string;
+  orderId: string;
+  orderLinkId: string;
+  side: string;
+  qty: string;
+  price: string;
+  /** Spot order kind on Bybit: Order, tpslOrder, StopOrder, OcoOrder. */
+  orderFilter: string | null;
+}
+
+export interface Position {
+  category: Category;
+  symbol: string;
+  side: string;
+  size: string;
+}
+
+export interface CallContext {
+  signal?: AbortSignal;
+}
+
+/**
+ * One exchange, in LeakGuard's words (DESIGN.md, "Exchange adapter"). Operations whose
+ * capability is `manual` throw; the responder turns them into a human task instead.
+ */
+export interface Exchange {
+  readonly name: string;
+  readonly capabilities: Capabilities;
+  describeKey(key: KeyMaterial, ctx?: CallContext): Promise<KeyInfo>;
+  createSubKey(master: KeyMaterial, spec: NewKeySpec, ctx?: CallContext): Promise<NewKey>;
+  listSubKeys(master: KeyMaterial, uid: string, ctx?: CallContext): Promise<KeyInfo[]>;
+  deleteSubKey(master: KeyMaterial, keyId: string, uid: string, ctx?: CallContext): Promise<{ alreadyGone: boolean }>;
+  /** Deletes the key that signs the call (Bybit's delete-api takes no key id). */
+  deleteOwnKey(key: KeyMaterial, ctx?: CallContext): Promise<{ alreadyGone: boolean }>;
+  listOpenOrders(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<OpenOrder[]>;
+  /** Cancels everything open in the scope, then polls until the exchange reports none. */
+  cancelAll(key: KeyMaterial, scope: TradeScope, ctx?: CallContext & { pollMs?: number }): Promise<{ cancelled: number; polls: number }>;
+  positions(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<Position[]>;
+  balance(key: KeyMaterial, ctx?: CallContext): Promise<Record<string, string>>;
+  serverTime(ctx?: CallContext): Promise<number>;
+}
