@@ -1,0 +1,124 @@
+import t, { type Test } from 'tap';
+import { systemClock } from '../../src/core/clock.js';
+import { Scrubber } from '../../src/core/scrubber.js';
+import { SecretsClient, type ExchangeKeySecret } from '../../src/integrations/aws/secrets.js';
+import { IntegrationError } from '../../src/integrations/errors.js';
+import { SecretsManagerSim } from '../sim/aws/secretsmanager.js';
+import { awsOptions, FAST_POLICY } from '../helpers/aws.js';
+
+const ID = 'prod/bybit/api';
+/** AWS version ids are 32 to 64 characters. */
+const OLD = '00000000-0000-4000-8000-000000000001';
+const key = (n: number): ExchangeKeySecret => ({ api_key: `APIKEY${n}xxxxxxxx`, api_secret: `SECRET${n}yyyyyyyyyyyy`, api_key_id: `APIKEY${n}xxxxxxxx`, created_at: '2026-01-01T00:00:00Z', created_by: 'test', rotation_reason: 'seed' });
+
+async function setup(t: Test, policy = FAST_POLICY) {
+  const sim = new SecretsManagerSim({ clock: systemClock });
+  sim.seedSecret({ name: ID, versions: [{ versionId: OLD, secretString: JSON.stringify(key(1)), stages: ['AWSCURRENT'] }] });
+  const server = await sim.start();
+  const scrubber = new Scrubber();
+  const client = new SecretsClient(awsOptions(server.url), systemClock, scrubber, policy);
+  t.teardown(async () => {
+    client.destroy();
+    await server.close();
+  });
+  return { sim, client, scrubber };
+}
+
+const stagesOf = (sim: SecretsManagerSim) => Object.fromEntries(sim.secret(ID)!.versions.map((v) => [v.versionId, v.stages]));
+
+t.test('reads the current key with its version and registers it with the scrubber', async (t) => {
+  const { client, scrubber } = await setup(t);
+  const current = await client.readKey(ID);
+  t.equal(current.versionId, OLD);
+  t.same(current.stages, ['AWSCURRENT']);
+  t.equal(current.secret.api_key, key(1).api_key);
+  t.equal(scrubber.scrub(`x ${key(1).api_secret} ${key(1).api_key}`), 'x [REDACTED] [REDACTED]');
+});
+
+t.test('a second write with the same token and value yields one version; another value is refused', async (t) => {
+  const { sim, client } = await setup(t);
+  const a = await client.writeKey(ID, 'inc1-rotate-1-token-000000000000', key(2), 'AWSCURRENT');
+  const b = await client.writeKey(ID, 'inc1-rotate-1-token-000000000000', key(2), 'AWSCURRENT');
+  t.equal(a, 'inc1-rotate-1-token-000000000000');
+  t.equal(b, a);
+  t.equal(sim.secret(ID)!.versions.length, 2);
+  const err = await client.writeKey(ID, 'inc1-rotate-1-token-000000000000', key(3), 'AWSCURRENT').catch((e: unknown) => e);
+  t.type(err, IntegrationError);
+  t.match(err, { kind: 'conflict', retryable: false, message: /must use a new attempt/ });
+  t.notMatch((err as Error).message, key(3).api_secret);
+  t.same(stagesOf(sim), { [OLD]: ['AWSPREVIOUS'], [a]: ['AWSCURRENT'] }, 'the old key is AWSPREVIOUS, not AWSPENDING');
+});
+
+t.test('pending, promote, roll back', async (t) => {
+  const { sim, client } = await setup(t);
+  const pending = await client.writeKey(ID, 'tok-pending-0000000000000000000000', key(2), 'AWSPENDING');
+  t.same(stagesOf(sim), { [OLD]: ['AWSCURRENT'], [pending]: ['AWSPENDING'] }, 'AWSCURRENT untouched by a pending write');
+  t.equal((await client.readKey(ID, { stage: 'AWSPENDING' })).secret.api_key, key(2).api_key);
+  const { previousVersionId } = await client.promote(ID, pending);
+  t.equal(previousVersionId, OLD);
+  t.same(stagesOf(sim), { [OLD]: ['AWSPREVIOUS'], [pending]: ['AWSCURRENT'] });
+  await client.promote(ID, pending);
+  t.same(stagesOf(sim), { [OLD]: ['AWSPREVIOUS'], [pending]: ['AWSCURRENT'] }, 'promote is idempotent');
+  const back = await client.rollback(ID);
+  t.same(back, { currentVersionId: OLD, replacedVersionId: pending });
+  t.same((await client.versionAt(ID, 'AWSCURRENT'))?.versionId, OLD);
+  t.ok((await client.findVersion(ID, pending))?.stages.includes('AWSPREVIOUS'));
+  const listed = await client.listVersions(ID);
+  t.equal(listed.length, 2);
+  t.ok(listed.every((v) => typeof v.createdAt === 'number'));
+});
+
+t.test('clearPending removes AWSPENDING from an abandoned version', async (t) => {
+  const { sim, client } = await setup(t);
+  const pending = await client.writeKey(ID, 'tok-abandon-000000000000000000000', key(2), 'AWSPENDING');
+  await client.clearPending(ID, pending);
+  t.same(stagesOf(sim)[pending] ?? [], []);
+  await client.clearPending(ID, pending);
+  await t.rejects(client.promote(ID, 'no-such-version'), { kind: 'not_found' });
+});
+
+t.test('throttling, then success; 5xx past the budget is a clear error', async (t) => {
+  const { sim, client } = await setup(t);
+  sim.faults.inject('GetSecretValue', { kind: 'error', status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' }, headers: { 'x-amzn-errortype': 'ThrottlingException' }, times: 2 });
+  t.equal((await client.readKey(ID)).versionId, OLD);
+  sim.faults.inject('GetSecretValue', { kind: 'error', status: 500, body: { __type: 'InternalServiceError', Message: 'boom' }, times: 10 });
+  const err = (await client.readKey(ID).catch((e: unknown) => e)) as IntegrationError;
+  t.equal(err.retryable, false);
+  t.match(err.message, /AWS Secrets Manager GetSecretValue failed \(unavailable\): still failing after 4 attempts/);
+});
+
+t.test('the timeout holds', async (t) => {
+  const { sim, client } = await setup(t, { ...FAST_POLICY, timeoutMs: 100, retries: 0 });
+  sim.faults.inject('GetSecretValue', { kind: 'latency', ms: 400, times: 1 });
+  await t.rejects(client.readKey(ID), { kind: 'timeout', message: /no answer within 100 ms/ });
+});
+
+t.test('a missing secret and a malformed one say what to do', async (t) => {
+  const { sim, client } = await setup(t);
+  await t.rejects(client.readKey('prod/nope'), { kind: 'not_found', retryable: false, message: /check the credential's secretId/ });
+  sim.seedSecret({ name: 'prod/plain', secretString: 'not-json-but-secret-value' });
+  await t.rejects(client.readKey('prod/plain'), { message: /does not hold JSON/ });
+  sim.seedSecret({ name: 'prod/partial', secretString: JSON.stringify({ api_key: 'only-a-key-here' }) });
+  await t.rejects(client.readKey('prod/partial'), { message: /lacks api_key or api_secret/ });
+  t.equal(await client.readString('prod/plain'), 'not-json-but-secret-value');
+});
+
+t.test('lambda rotation: RotateSecret and wait until the token version is AWSCURRENT', async (t) => {
+  const { sim, client } = await setup(t);
+  const arn = 'arn:aws:lambda:us-east-1:111111111111:function:bybit-rotate';
+  sim.seedSecret({ name: 'prod/lambda', rotationLambdaArn: arn, versions: [{ versionId: '00000000-0000-4000-8000-00000000l0ld', secretString: JSON.stringify(key(1)), stages: ['AWSCURRENT'] }] });
+  sim.setRotationFunction(arn, async ({ Step, ClientRequestToken }) => {
+    // A minimal rotation Lambda working on the simulator's state through its own API.
+    if (Step === 'createSecret') await client.writeKey('prod/lambda', ClientRequestToken, key(9), 'AWSPENDING');
+    if (Step === 'finishSecret') await client.promote('prod/lambda', ClientRequestToken);
+  });
+  const versionId = await client.rotate('prod/lambda', 'rot-token-0000000000000000000000001', { pollMs: 20 });
+  t.equal(versionId, 'rot-token-0000000000000000000000001');
+  t.equal((await client.readKey('prod/lambda')).secret.api_key, key(9).api_key);
+  const ac = new AbortController();
+  sim.setRotationFunction(arn, async () => {
+    throw new Error('exchange down');
+  });
+  setTimeout(() => ac.abort(new Error('rotate budget over')), 200);
+  await t.rejects(client.rotate('prod/lambda', 'rot-token-0000000000000000000000002', { pollMs: 20, signal: ac.signal }), { message: 'rotate budget over' });
+});

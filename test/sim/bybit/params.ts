@@ -1,0 +1,35 @@
+import { errors } from './errors.js';
+import type { Category } from './symbols.js';
+
+/** Request parameters: the parsed query string of a GET, the JSON body of a POST. */
+export type Params = Record<string, unknown>;
+
+/** A non-empty string parameter (numbers in JSON bodies count as their text). */
+export function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined;
+}
+
+export function requireCategory(p: Params): Category {
+  const c = str(p.category);
+  if (!c) throw errors.param('params error: category is required');
+  if (c !== 'spot' && c !== 'linear' && c !== 'inverse') throw errors.param(`params error: category ${c} is not supported`);
+  return c;
+}
+
+/** Cursor paging as the V5 list endpoints do it: an opaque cursor, `limit` within [1, max]. */
+export function paginate<T>(items: T[], p: Params, max: number, dflt: number, idOf: (t: T) => string) {
+  const limitRaw = p.limit === undefined ? dflt : Number(p.limit);
+  if (!Number.isInteger(limitRaw) || limitRaw < 1 || limitRaw > max) throw errors.param(`params error: limit must be in [1, ${max}]`);
+  const cursor = str(p.cursor);
+  let start = 0;
+  if (cursor) {
+    const after = Buffer.from(cursor, 'base64url').toString('utf8');
+    start = items.findIndex((t) => idOf(t) === after) + 1;
+    if (start === 0) throw errors.param('params error: cursor invalid');
+  }
+  const slice = items.slice(start, start + limitRaw);
+  const last = slice[slice.length - 1];
+  const more = start + limitRaw < items.length && last !== undefined;
+  return { items: slice, nextPageCursor: more ? Buffer.from(idOf(last), 'utf8').toString('base64url') : '' };
+}
+

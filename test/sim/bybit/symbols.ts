@@ -1,0 +1,25 @@
+export type Category = 'spot' | 'linear' | 'inverse';
+export const CATEGORIES: readonly Category[] = ['spot', 'linear', 'inverse'];
+
+const QUOTES = ['USDT', 'USDC', 'USD', 'BTC', 'ETH', 'EUR'];
+
+/** Base and settle coin of a symbol: linear settles in the quote coin, inverse in the base coin. */
+export function coinsOf(category: Category, symbol: string): { baseCoin: string; settleCoin: string } {
+  const quote = QUOTES.find((q) => symbol.endsWith(q) && symbol.length > q.length) ?? '';
+  const baseCoin = symbol.slice(0, symbol.length - quote.length);
+  return { baseCoin, settleCoin: category === 'inverse' ? baseCoin : quote };
+}
+
+/** Filters by symbol, baseCoin and settleCoin, as the query parameters of the V5 list endpoints do. */
+export function matchesScope(
+  category: Category,
+  symbol: string,
+  scope: { symbol?: string; baseCoin?: string; settleCoin?: string },
+): boolean {
+  const coins = coinsOf(category, symbol);
+  return (
+    (!scope.symbol || scope.symbol === symbol) &&
+    (!scope.baseCoin || scope.baseCoin === coins.baseCoin) &&
+    (!scope.settleCoin || scope.settleCoin === coins.settleCoin)
+  );
+}
