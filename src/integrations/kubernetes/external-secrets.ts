@@ -1,0 +1,65 @@
+import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import type { Clock } from '../../core/clock.js';
+import { fingerprint } from '../../core/fingerprint.js';
+import type { Scrubber } from '../../core/scrubber.js';
+import { call, DEFAULT_POLICY, type CallPolicy } from '../call.js';
+import { classifyKubernetes, SYSTEM } from './classify.js';
+
+const GROUP = 'external-secrets.io';
+const VERSION = 'v1beta1';
+/** Changing this annotation makes the external-secrets operator sync at once. */
+export const FORCE_SYNC = 'force-sync';
+
+/**
+ * For `external-secrets` delivery: force the ExternalSecret to sync, then wait until the
+ * Kubernetes Secret holds the new key, compared by fingerprint (the value never leaves memory).
+ */
+export class ExternalSecretsClient {
+  readonly #custom: CustomObjectsApi;
+  readonly #core: CoreV1Api;
+
+  constructor(
+    kc: KubeConfig,
+    private readonly clock: Clock,
+    private readonly scrubber: Scrubber,
+    private readonly policy: CallPolicy = DEFAULT_POLICY,
+  ) {
+    this.#custom = kc.makeApiClient(CustomObjectsApi);
+    this.#core = kc.makeApiClient(CoreV1Api);
+  }
+
+  #call<T>(operation: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+    return call({ system: SYSTEM, operation, clock: this.clock, policy: this.policy, classify: classifyKubernetes, ...(signal ? { signal } : {}) }, fn);
+  }
+
+  /** Sets the force-sync annotation to `token` (idempotent for one token). */
+  async forceSync(namespace: string, name: string, token: string, signal?: AbortSignal): Promise<void> {
+    await this.#call('patch externalsecret', signal, () =>
+      this.#custom.patchNamespacedCustomObject(
+        { group: GROUP, version: VERSION, namespace, plural: 'externalsecrets', name, body: { metadata: { annotations: { [FORCE_SYNC]: token } } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      ),
+    );
+  }
+
+  /** The fingerprint of one field of a Secret, or undefined when absent. */
+  async secretFingerprint(namespace: string, name: string, field: string, signal?: AbortSignal): Promise<string | undefined> {
+    const secret = await this.#call('get secret', signal, () => this.#core.readNamespacedSecret({ name, namespace })).catch((err: unknown) => {
+      // Not synced yet is not an error while waiting for the sync.
+      if ((err as { kind?: string }).kind === 'not_found') return undefined;
+      throw err;
+    });
+    const b64 = secret?.data?.[field];
+    if (b64 === undefined) return undefined;
+    const value = Buffer.from(b64, 'base64').toString('utf8');
+    this.scrubber.register(value);
+    return fingerprint(value);
+  }
+
+  async waitForFingerprint(namespace: string, name: string, field: string, expected: string, opts: { pollMs?: number; signal?: AbortSignal } = {}): Promise<void> {
+    for (;;) {
+      if ((await this.secretFingerprint(namespace, name, field, opts.signal)) === expected) return;
+      await this.clock.sleep(opts.pollMs ?? 500, opts.signal);
+    }
+  }
+}
