@@ -17,6 +17,7 @@ import {
   type Pause,
   type Store,
   type Timer,
+  type WrittenBy,
 } from './store.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -179,11 +180,22 @@ export class KyselyStore implements Store {
 
   // ---- step runs
 
-  async startStep(run: { incidentId: string; step: string; attempt: number; at: number }, fence: Fence): Promise<StepRun> {
+  async startStep(run: { incidentId: string; step: string; attempt: number; at: number }, fence: Fence): Promise<StepRun & WrittenBy> {
     return this.#fenced(fence, run.at, async (db) => {
       await db
         .insertInto('step_runs')
-        .values({ incident_id: run.incidentId, step: run.step, attempt: run.attempt, status: 'running', started_at: run.at, finished_at: null, outputs_json: '{}', error: null })
+        .values({
+          incident_id: run.incidentId,
+          step: run.step,
+          attempt: run.attempt,
+          status: 'running',
+          started_at: run.at,
+          finished_at: null,
+          outputs_json: '{}',
+          error: null,
+          holder: fence.holder,
+          fence: fence.token,
+        })
         .onConflict((oc) => oc.columns(['incident_id', 'step', 'attempt']).doNothing())
         .execute();
       return this.#stepRun(db, run);
@@ -193,11 +205,18 @@ export class KyselyStore implements Store {
   async finishStep(
     run: { incidentId: string; step: string; attempt: number; status: StepRun['status']; at: number; outputs: Record<string, unknown>; error: string | null },
     fence: Fence,
-  ): Promise<StepRun> {
+  ): Promise<StepRun & WrittenBy> {
     return this.#fenced(fence, run.at, async (db) => {
       await db
         .updateTable('step_runs')
-        .set({ status: run.status, finished_at: run.at, outputs_json: this.#json(run.outputs), error: run.error === null ? null : this.#text(run.error) })
+        .set({
+          status: run.status,
+          finished_at: run.at,
+          outputs_json: this.#json(run.outputs),
+          error: run.error === null ? null : this.#text(run.error),
+          holder: fence.holder,
+          fence: fence.token,
+        })
         .where('incident_id', '=', run.incidentId)
         .where('step', '=', run.step)
         .where('attempt', '=', run.attempt)
@@ -206,7 +225,7 @@ export class KyselyStore implements Store {
     });
   }
 
-  async #stepRun(db: Db, key: { incidentId: string; step: string; attempt: number }): Promise<StepRun> {
+  async #stepRun(db: Db, key: { incidentId: string; step: string; attempt: number }): Promise<StepRun & WrittenBy> {
     const row = await db
       .selectFrom('step_runs')
       .selectAll()
@@ -217,25 +236,34 @@ export class KyselyStore implements Store {
     return toStepRun(row);
   }
 
-  async listStepRuns(incidentId: string): Promise<StepRun[]> {
+  async listStepRuns(incidentId: string): Promise<(StepRun & WrittenBy)[]> {
     const rows = await this.db.selectFrom('step_runs').selectAll().where('incident_id', '=', incidentId).orderBy('started_at').orderBy('step').orderBy('attempt').execute();
     return rows.map(toStepRun);
   }
 
   // ---- timeline
 
-  async appendTimeline(entry: TimelineEntryInput, fence?: Fence): Promise<TimelineEntry> {
+  async appendTimeline(entry: TimelineEntryInput, fence?: Fence): Promise<TimelineEntry & WrittenBy> {
     return this.#fenced(fence, entry.at, async (db) => {
       const row = await db
         .insertInto('timeline')
-        .values({ incident_id: entry.incidentId, at: entry.at, actor: entry.actor, type: entry.type, message: this.#text(entry.message), data_json: this.#json(entry.data) })
+        .values({
+          incident_id: entry.incidentId,
+          at: entry.at,
+          actor: entry.actor,
+          type: entry.type,
+          message: this.#text(entry.message),
+          data_json: this.#json(entry.data),
+          holder: fence?.holder ?? null,
+          fence: fence?.token ?? null,
+        })
         .returningAll()
         .executeTakeFirstOrThrow();
       return toTimeline(row);
     });
   }
 
-  async listTimeline(incidentId: string): Promise<TimelineEntry[]> {
+  async listTimeline(incidentId: string): Promise<(TimelineEntry & WrittenBy)[]> {
     const rows = await this.db.selectFrom('timeline').selectAll().where('incident_id', '=', incidentId).orderBy('seq').execute();
     return rows.map(toTimeline);
   }

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { Actor, Incident, IncidentState, PlaybookName, StepRun, StepStatus, TimelineEntry } from '../core/incident.js';
 import type { Confidence, Signal } from '../core/signal.js';
 import type { AuditTable, HumanTasksTable, IncidentsTable, LeasesTable, PausesTable, SignalsTable, StepRunsTable, TimelineTable, TimersTable } from './schema.js';
-import type { AuditEntry, HumanTask, Lease, Pause, Timer } from './store.js';
+import type { AuditEntry, HumanTask, Lease, Pause, Timer, WrittenBy } from './store.js';
 
 /** Row <-> vocabulary mapping, shared by both backends. */
 const json = <T>(text: string | null): T => (text === null ? (null as T) : (JSON.parse(text) as T));
@@ -36,7 +36,10 @@ export const toIncident = (r: Selectable<IncidentsTable>): Incident => ({
   closedAt: numOrNull(r.closed_at),
 });
 
-export const toStepRun = (r: Selectable<StepRunsTable>): StepRun => ({
+const writer = (r: { holder: string | null; fence: number | string | null }): WrittenBy['writer'] =>
+  r.holder === null || r.fence === null ? null : { holder: r.holder, fence: num(r.fence) };
+
+export const toStepRun = (r: Selectable<StepRunsTable>): StepRun & WrittenBy => ({
   incidentId: r.incident_id,
   step: r.step,
   attempt: num(r.attempt),
@@ -45,9 +48,10 @@ export const toStepRun = (r: Selectable<StepRunsTable>): StepRun => ({
   finishedAt: numOrNull(r.finished_at),
   outputs: json(r.outputs_json),
   error: r.error,
+  writer: writer(r),
 });
 
-export const toTimeline = (r: Selectable<TimelineTable>): TimelineEntry => ({
+export const toTimeline = (r: Selectable<TimelineTable>): TimelineEntry & WrittenBy => ({
   seq: num(r.seq),
   incidentId: r.incident_id,
   at: num(r.at),
@@ -55,6 +59,7 @@ export const toTimeline = (r: Selectable<TimelineTable>): TimelineEntry => ({
   type: r.type,
   message: r.message,
   data: json(r.data_json),
+  writer: writer(r),
 });
 
 export const toLease = (r: Selectable<LeasesTable>): Lease => ({ name: r.name, holder: r.holder, fence: num(r.fence), expiresAt: num(r.expires_at) });

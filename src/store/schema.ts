@@ -37,6 +37,9 @@ export interface StepRunsTable {
   finished_at: number | null;
   outputs_json: string;
   error: string | null;
+  /** the lease holder and fencing number of the last write (null when unfenced) */
+  holder: string | null;
+  fence: number | null;
 }
 
 export interface TimelineTable {
@@ -47,6 +50,8 @@ export interface TimelineTable {
   type: string;
   message: string;
   data_json: string;
+  holder: string | null;
+  fence: number | null;
 }
 
 export interface LeasesTable {

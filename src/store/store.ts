@@ -23,6 +23,11 @@ export class StaleFenceError extends Error {
   }
 }
 
+/** Which lease holder wrote a row; null when it was written without a fence (an operator, a detector). */
+export interface WrittenBy {
+  writer: { holder: string; fence: number } | null;
+}
+
 export interface OpenIncidentInput {
   id: string;
   credentialId: string;
@@ -107,15 +112,15 @@ export interface Store {
   updateIncident(id: string, patch: IncidentPatch, fence?: Fence): Promise<Incident>;
 
   /** Records a step attempt's start; returns the existing row when it was already started. */
-  startStep(run: { incidentId: string; step: string; attempt: number; at: number }, fence: Fence): Promise<StepRun>;
+  startStep(run: { incidentId: string; step: string; attempt: number; at: number }, fence: Fence): Promise<StepRun & WrittenBy>;
   finishStep(
     run: { incidentId: string; step: string; attempt: number; status: StepStatus; at: number; outputs: Record<string, unknown>; error: string | null },
     fence: Fence,
-  ): Promise<StepRun>;
-  listStepRuns(incidentId: string): Promise<StepRun[]>;
+  ): Promise<StepRun & WrittenBy>;
+  listStepRuns(incidentId: string): Promise<(StepRun & WrittenBy)[]>;
 
-  appendTimeline(entry: TimelineEntryInput, fence?: Fence): Promise<TimelineEntry>;
-  listTimeline(incidentId: string): Promise<TimelineEntry[]>;
+  appendTimeline(entry: TimelineEntryInput, fence?: Fence): Promise<TimelineEntry & WrittenBy>;
+  listTimeline(incidentId: string): Promise<(TimelineEntry & WrittenBy)[]>;
 
   /** Takes the lease if it is free, expired or already ours; the fence grows with every new holder. */
   acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease | undefined>;

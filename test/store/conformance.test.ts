@@ -105,6 +105,26 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       t.equal(done.finishedAt, 6_800);
     });
 
+    t.test('fenced rows record their writer; unfenced ones record none', async (t) => {
+      const { incident } = await store.openIncident(openInput('cred-writer'));
+      const lease = `incident:${incident.id}`;
+      const a = await store.acquireLease(lease, 'a', 1_000, 20_000);
+      const fenceA: Fence = { lease, holder: 'a', token: a!.fence };
+      const started = await store.startStep({ incidentId: incident.id, step: 'freeze', attempt: 1, at: 20_100 }, fenceA);
+      t.same(started.writer, { holder: 'a', fence: a!.fence });
+      await store.appendTimeline({ incidentId: incident.id, at: 20_100, actor: 'system:runner', type: 'step.started', message: 'freeze', data: {} }, fenceA);
+      await store.appendTimeline({ incidentId: incident.id, at: 20_200, actor: 'user:alice', type: 'incident.abort_requested', message: 'stop', data: {} });
+      const b = await store.acquireLease(lease, 'b', 1_000, 21_500);
+      const fenceB: Fence = { lease, holder: 'b', token: b!.fence };
+      const done = await store.finishStep({ incidentId: incident.id, step: 'freeze', attempt: 1, status: 'succeeded', at: 21_600, outputs: {}, error: null }, fenceB);
+      t.same(done.writer, { holder: 'b', fence: b!.fence }, 'the finisher is the writer of record');
+      t.same((await store.listStepRuns(incident.id)).map((r) => r.writer), [{ holder: 'b', fence: b!.fence }]);
+      t.same(
+        (await store.listTimeline(incident.id)).map((e) => e.writer),
+        [{ holder: 'a', fence: a!.fence }, null],
+      );
+    });
+
     t.test('timeline order is stable', async (t) => {
       const id = randomUUID();
       const writes = Array.from({ length: 25 }, (_, i) => ({ incidentId: id, at: 1_000, actor: 'system:test' as const, type: 'note', message: `m${i}`, data: { i } }));

@@ -1,5 +1,6 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
+import { writers } from './0002-writers.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -7,6 +8,7 @@ export type Dialect = 'sqlite' | 'postgres';
 export function migrations(dialect: Dialect): MigrationProvider {
   const all: Record<string, Migration> = {
     '0001-initial': initial(dialect),
+    '0002-writers': writers(dialect),
   };
   return { getMigrations: async () => all };
 }
