@@ -24,9 +24,11 @@ export function isPostgresUrl(url: string): boolean {
 /** Opens the store the URL names and brings its schema up to date. */
 export async function openStore(opts: OpenStoreOptions): Promise<Store> {
   const dialect: Dialect = isPostgresUrl(opts.url) ? 'postgres' : 'sqlite';
-  const db = dialect === 'postgres' ? await postgresFromUrl(opts.url, opts.schema) : sqlite(opts.url);
+  const schema = dialect === 'postgres' ? (opts.schema ?? new URL(opts.url).searchParams.get('schema') ?? undefined) : undefined;
+  const db = dialect === 'postgres' ? await postgresFromUrl(opts.url, schema) : sqlite(opts.url);
   try {
-    const { error, results } = await new Migrator({ db, provider: migrations(dialect) }).migrateToLatest();
+    // Named, so Kysely looks for its migration tables in this schema only, not in any schema of the database.
+    const { error, results } = await new Migrator({ db, provider: migrations(dialect), ...(schema ? { migrationTableSchema: schema } : {}) }).migrateToLatest();
     const failed = results?.find((r) => r.status === 'Error');
     if (error) throw new Error(`store migration ${failed?.migrationName ?? ''} failed: ${(error as Error).message}; the store is unchanged past the last applied migration`);
   } catch (err) {
@@ -49,9 +51,8 @@ function sqlite(path: string): Kysely<Database> {
 /** `?schema=` is ours, not libpq's: take it off the URL before pg sees it. */
 function postgresFromUrl(url: string, schema: string | undefined): Promise<Kysely<Database>> {
   const u = new URL(url);
-  const fromUrl = u.searchParams.get('schema') ?? undefined;
   u.searchParams.delete('schema');
-  return postgres(u.toString(), schema ?? fromUrl);
+  return postgres(u.toString(), schema);
 }
 
 async function postgres(url: string, schema: string | undefined): Promise<Kysely<Database>> {

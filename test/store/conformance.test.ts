@@ -188,3 +188,12 @@ for (const [name, open] of Object.entries(BACKENDS)) {
     });
   });
 }
+
+t.test('postgres: a fresh schema migrates while another schema of the database already holds migration tables', async (t) => {
+  const other = await BACKENDS.postgres();
+  t.teardown(other.cleanup);
+  const fresh = await BACKENDS.postgres();
+  t.teardown(fresh.cleanup);
+  await fresh.store.ping();
+  t.equal(await fresh.store.getLease('nothing'), undefined);
+});

@@ -1,0 +1,100 @@
+import type { Clock } from '../core/clock.js';
+import { isActive, type Actor, type Incident } from '../core/incident.js';
+import type { HumanTask, Store } from '../store/store.js';
+import { validatePlan, type Plan } from './playbook.js';
+import { abortRequest, pendingApprovals } from './progress.js';
+import type { ResponderRegistry } from './responder.js';
+
+/** Why an operator's action was refused; `code` maps onto an HTTP status. */
+export class ControlError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'conflict' | 'invalid',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ControlError';
+  }
+}
+
+/**
+ * What operators (through the HTTP API) do to incidents. Each action only records the
+ * request (a timeline entry with its actor, and an audit entry, or a store row); the runner
+ * holding the incident acts on it at the next step boundary, so no action races a step.
+ */
+export class Control {
+  constructor(
+    private readonly store: Store,
+    private readonly clock: Clock,
+    private readonly responders: ResponderRegistry,
+  ) {}
+
+  /** Stops the incident at the next step boundary; a running step's signal is aborted by its runner. */
+  async abort(incidentId: string, actor: Actor, reason: string): Promise<void> {
+    const incident = await this.#active(incidentId);
+    if (abortRequest(await this.store.listTimeline(incidentId))) return;
+    await this.#record(incident.id, actor, 'incident.abort_requested', reason, { reason });
+  }
+
+  /** `scope` is "global" or a credential id. Paused incidents finish their current step and wait. */
+  async pause(scope: string, actor: Actor, reason: string): Promise<void> {
+    await this.store.setPause({ scope, actor, reason, at: this.clock.now() });
+    await this.#inScope(scope, actor, 'incident.pause_requested', `pause (${scope}): ${reason}`, { scope, reason });
+  }
+
+  async resume(scope: string, actor: Actor): Promise<void> {
+    if (!(await this.store.listPauses()).some((p) => p.scope === scope)) throw new ControlError('conflict', `automation is not paused for ${scope}`);
+    await this.store.clearPause(scope);
+    await this.#inScope(scope, actor, 'incident.resume_requested', `resume (${scope})`, { scope });
+  }
+
+  /** Grants every approval the incident waits for. */
+  async approve(incidentId: string, actor: Actor): Promise<string[]> {
+    const incident = await this.#active(incidentId);
+    const pending = pendingApprovals(await this.store.listTimeline(incidentId));
+    if (!pending.length) throw new ControlError('conflict', `incident ${incidentId} is not waiting for an approval (state ${incident.state})`);
+    for (const p of pending) await this.#record(incidentId, actor, 'approval.granted', `${p.step} approved`, { step: p.step, auto: false });
+    return pending.map((p) => p.step);
+  }
+
+  /** Completes a human task with what the operator confirmed; the waiting step then finishes with it. */
+  async completeHumanTask(taskId: string, actor: Actor, data: Record<string, unknown> = {}): Promise<HumanTask> {
+    const task = await this.store.getHumanTask(taskId);
+    if (!task) throw new ControlError('not_found', `no human task ${taskId}`);
+    const done = await this.store.completeHumanTask(taskId, actor, data, this.clock.now());
+    if (!done) throw new ControlError('conflict', `human task ${taskId} is already ${task.status}`);
+    await this.#record(task.incidentId, actor, 'human_task.completed', `${task.step}: task done`, { taskId, step: task.step, data });
+    return done;
+  }
+
+  /** Replaces the plan; the runner switches at the next step boundary and keeps every step already done. */
+  async escalate(incidentId: string, plan: Plan, actor: Actor, reason = 'escalated'): Promise<void> {
+    const incident = await this.#active(incidentId);
+    const errors = validatePlan(plan, this.responders);
+    if (errors.length) throw new ControlError('invalid', `the playbook cannot run: ${errors.join('; ')}`);
+    await this.store.updateIncident(incidentId, { plan, playbook: plan.playbook, at: this.clock.now() });
+    await this.#record(incidentId, actor, 'incident.escalated', `escalated from ${incident.playbook} to ${plan.playbook}: ${reason}`, {
+      from: incident.playbook,
+      to: plan.playbook,
+      steps: plan.steps.map((s) => s.id),
+      reason,
+    });
+  }
+
+  async #active(incidentId: string): Promise<Incident> {
+    const incident = await this.store.getIncident(incidentId);
+    if (!incident) throw new ControlError('not_found', `no incident ${incidentId}`);
+    if (!isActive(incident.state)) throw new ControlError('conflict', `incident ${incidentId} is already ${incident.state}`);
+    return incident;
+  }
+
+  async #inScope(scope: string, actor: Actor, type: string, message: string, data: Record<string, unknown>): Promise<void> {
+    const incidents = await this.store.listIncidents({ active: true, ...(scope === 'global' ? {} : { credentialId: scope }), limit: 1000 });
+    await this.store.appendAudit({ at: this.clock.now(), actor, action: type, target: scope, data });
+    for (const i of incidents) await this.store.appendTimeline({ incidentId: i.id, at: this.clock.now(), actor, type, message, data });
+  }
+
+  async #record(incidentId: string, actor: Actor, type: string, message: string, data: Record<string, unknown>): Promise<void> {
+    await this.store.appendAudit({ at: this.clock.now(), actor, action: type, target: incidentId, data });
+    await this.store.appendTimeline({ incidentId, at: this.clock.now(), actor, type, message, data });
+  }
+}

@@ -1,0 +1,133 @@
+import { isActive, type IncidentState, type StepRun, type TimelineEntry } from '../core/incident.js';
+import { runAttempt, type AttemptResult } from './execute-step.js';
+import { batches, parsePlan, validatePlan, type Plan, type PlanStep } from './playbook.js';
+import { abortRequest, has, pendingApprovals, progressOf } from './progress.js';
+import type { Session } from './session.js';
+import { approvalGate } from './waiting.js';
+
+type Park = Extract<IncidentState, 'paused' | 'awaiting_approval' | 'waiting_for_human' | 'needs_attention'>;
+
+/**
+ * Drives one claimed incident from wherever its journal says it is until it is finished or
+ * must wait (pause, approval, human task, needs_attention). Everything is re-read from the
+ * store at each step boundary, so an abort, a pause or an escalation written by anyone takes
+ * effect there, and a crash at any point resumes the same way.
+ */
+export async function drive(s: Session): Promise<void> {
+  let claimNoted = false;
+  while (!s.stopping && !s.lost.aborted) {
+    const incident = await s.store.getIncident(s.incident.id);
+    if (!incident || !isActive(incident.state)) return;
+    s.incident = incident;
+    const timeline = await s.store.listTimeline(incident.id);
+
+    const abort = abortRequest(timeline);
+    if (abort) return close(s, timeline, 'aborted', `aborted by ${abort.actor}: ${abort.message}`);
+    const pause = (await s.store.listPauses()).find((p) => p.scope === 'global' || p.scope === incident.credentialId);
+    if (pause) return park(s, 'paused', `paused (${pause.scope}) by ${pause.actor}: ${pause.reason}`);
+
+    let plan: Plan;
+    try {
+      plan = parsePlan(await s.store.getPlan(incident.id));
+      const errors = validatePlan(plan, s.env.responders);
+      if (errors.length) throw new Error(errors.join('; '));
+    } catch (err) {
+      return park(s, 'needs_attention', `the plan cannot run: ${(err as Error).message}`);
+    }
+    const runs = await s.store.listStepRuns(incident.id);
+    await completeRecord(s, runs, timeline);
+    if (incident.dryRun && !has(timeline, 'plan.dry_run')) {
+      await s.timeline('plan.dry_run', `dry run of ${plan.playbook}: ${plan.steps.map((p) => p.id).join(' -> ')}; nothing will be touched`, { playbook: plan.playbook, steps: plan.steps });
+    }
+
+    const batch = batches(plan).find((b) => b.some((step) => progressOf(step, runs).kind !== 'done'));
+    if (!batch) return close(s, timeline, 'resolved', `resolved: ${plan.playbook} completed`);
+    const todo = batch.map((step) => ({ step, progress: progressOf(step, runs) }));
+    for (const { step, progress } of todo) {
+      if (progress.kind === 'exhausted') return park(s, 'needs_attention', `${step.id} failed ${progress.attempts} times; last error: ${progress.error}`, { step: step.id, attempts: progress.attempts, error: progress.error });
+    }
+    const wait = await waitingFor(s, todo.filter((t) => t.progress.kind === 'run').map((t) => t.step), timeline);
+    if (wait) return park(s, wait, wait === 'awaiting_approval' ? 'waiting for approval' : 'waiting for a person to finish a task');
+
+    if (!claimNoted) {
+      const at = todo.map(({ step, progress }) => (progress.kind === 'run' ? `${step.id} (attempt ${progress.attempt}${progress.interrupted ? ', interrupted' : ''})` : step.id));
+      await s.timeline('incident.claimed', `${s.fence.holder} runs ${plan.playbook} from ${at.join(' + ')}`, { holder: s.fence.holder, fence: s.fence.token, playbook: plan.playbook });
+      claimNoted = true;
+    }
+    if (incident.state !== 'running') await setState(s, 'running', `running (was ${incident.state})`);
+
+    const results = await Promise.all(todo.map(({ step, progress }) => (progress.kind === 'run' ? attempt(s, step, progress, runs) : 'succeeded')));
+    if (results.includes('stopped')) return;
+    const parked = results.find((r): r is 'awaiting_approval' | 'waiting_for_human' => r === 'awaiting_approval' || r === 'waiting_for_human');
+    if (parked) return park(s, parked, parked === 'awaiting_approval' ? 'a step asked for approval' : 'a step asked a person to act');
+  }
+}
+
+async function attempt(s: Session, step: PlanStep, p: { attempt: number; interrupted: boolean; notBefore: number }, runs: readonly StepRun[]): Promise<AttemptResult> {
+  const backoff = p.notBefore - s.clock.now();
+  if (backoff > 0) {
+    try {
+      await s.clock.sleep(backoff, AbortSignal.any([s.lost, s.operator.signal]));
+    } catch {
+      // An operator abort is handled at the boundary; a lost lease stops here.
+      return s.lost.aborted ? 'stopped' : 'failed';
+    }
+  }
+  return runAttempt(s, step, p.attempt, p.interrupted, runs);
+}
+
+/** Whether a step of the batch still waits for an approval or a person; parks nothing itself. */
+async function waitingFor(s: Session, steps: PlanStep[], timeline: TimelineEntry[]): Promise<'awaiting_approval' | 'waiting_for_human' | undefined> {
+  if (s.incident.dryRun) return undefined;
+  const pending = pendingApprovals(timeline);
+  for (const step of steps) {
+    const asked = step.approval ?? pending.find((p) => p.step === step.id);
+    if (asked && !(await approvalGate(s, step.id, asked))) return 'awaiting_approval';
+  }
+  const open = await s.store.listHumanTasks({ incidentId: s.incident.id, status: 'open' });
+  return open.some((t) => steps.some((step) => step.id === t.step)) ? 'waiting_for_human' : undefined;
+}
+
+/**
+ * A crash between journaling an outcome and putting it on the timeline would leave the
+ * timeline short; the journal is the truth, so the missing entry is written now.
+ */
+async function completeRecord(s: Session, runs: readonly StepRun[], timeline: TimelineEntry[]): Promise<void> {
+  for (const r of runs) {
+    if (r.status === 'running') continue;
+    const type = r.status === 'failed' ? 'step.failed' : 'step.finished';
+    if (has(timeline, type, { step: r.step, attempt: r.attempt })) continue;
+    await s.timeline(type, `${r.step} ${r.status} (attempt ${r.attempt}; recorded from the journal after an interruption)`, {
+      step: r.step,
+      attempt: r.attempt,
+      status: r.status,
+      outputs: r.outputs,
+      message: null,
+      error: r.error,
+      fromJournal: true,
+    });
+  }
+}
+
+async function setState(s: Session, state: IncidentState, why: string, data: Record<string, unknown> = {}): Promise<void> {
+  await s.timeline('incident.state_changed', why, { from: s.incident.state, to: state, ...data });
+  s.incident = await s.store.updateIncident(s.incident.id, { state, at: s.clock.now() }, s.fence);
+}
+
+/** Waits without holding the lease; the next poll looks again. Writes only when the state changes. */
+async function park(s: Session, state: Park, why: string, data: Record<string, unknown> = {}): Promise<void> {
+  if (s.incident.state !== state) {
+    if (state === 'needs_attention') s.env.logger.error({ incidentId: s.incident.id, ...data }, `incident needs attention: ${why}`);
+    await setState(s, state, why, data);
+  }
+  s.emit('parked', { state });
+}
+
+/** The timeline entry first, then the state: after a crash in between, the entry is not written twice. */
+async function close(s: Session, timeline: TimelineEntry[], state: 'resolved' | 'aborted', why: string): Promise<void> {
+  const type = `incident.${state}`;
+  if (!has(timeline, type)) await s.timeline(type, why);
+  s.emit('incident.closing', { state });
+  s.incident = await s.store.updateIncident(s.incident.id, { state, at: s.clock.now() }, s.fence);
+  s.emit('incident.closed', { state });
+}

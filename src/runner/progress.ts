@@ -1,0 +1,47 @@
+import type { StepRun, TimelineEntry } from '../core/incident.js';
+import type { PlanStep } from './playbook.js';
+
+/**
+ * Where a step stands, read from the journal alone (so it is the same after a crash):
+ * - done: its last run succeeded or was skipped;
+ * - run: start (or re-run) `attempt`; an interrupted run keeps its attempt and key,
+ *   a failed one is retried with attempt+1 no earlier than `notBefore` (backoff);
+ * - exhausted: it failed on every attempt its retry policy allows.
+ */
+export type StepProgress =
+  | { kind: 'done' }
+  | { kind: 'run'; attempt: number; interrupted: boolean; notBefore: number }
+  | { kind: 'exhausted'; attempts: number; error: string };
+
+export function progressOf(step: Pick<PlanStep, 'id' | 'retries' | 'backoffMs'>, runs: readonly StepRun[]): StepProgress {
+  const mine = runs.filter((r) => r.step === step.id).sort((a, b) => a.attempt - b.attempt);
+  const last = mine.at(-1);
+  if (!last) return { kind: 'run', attempt: 1, interrupted: false, notBefore: 0 };
+  if (last.status === 'succeeded' || last.status === 'skipped') return { kind: 'done' };
+  if (last.status === 'running') return { kind: 'run', attempt: last.attempt, interrupted: true, notBefore: 0 };
+  if (last.attempt > step.retries) return { kind: 'exhausted', attempts: last.attempt, error: last.error ?? 'failed' };
+  const backoff = step.backoffMs * 2 ** (last.attempt - 1);
+  return { kind: 'run', attempt: last.attempt + 1, interrupted: false, notBefore: (last.finishedAt ?? 0) + backoff };
+}
+
+/** Timeline look-ups the runner and the control API both need. */
+export function has(timeline: readonly TimelineEntry[], type: string, match: Record<string, unknown> = {}): boolean {
+  return timeline.some((e) => e.type === type && Object.entries(match).every(([k, v]) => e.data[k] === v));
+}
+
+export function abortRequest(timeline: readonly TimelineEntry[]): TimelineEntry | undefined {
+  return timeline.find((e) => e.type === 'incident.abort_requested');
+}
+
+export interface PendingApproval {
+  step: string;
+  reason: string;
+  autoApproveAt: number | null;
+}
+
+/** Approval requests without a grant yet, oldest first. */
+export function pendingApprovals(timeline: readonly TimelineEntry[]): PendingApproval[] {
+  return timeline
+    .filter((e) => e.type === 'approval.requested' && !has(timeline, 'approval.granted', { step: e.data.step }))
+    .map((e) => ({ step: String(e.data.step), reason: String(e.data.reason ?? ''), autoApproveAt: typeof e.data.autoApproveAt === 'number' ? e.data.autoApproveAt : null }));
+}
