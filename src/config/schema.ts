@@ -26,7 +26,14 @@ const Store = Type.Object(
 const Aws = Type.Object(
   {
     region: Type.String({ default: 'us-east-1' }),
-    endpoint: Type.Optional(Type.String({ description: 'endpoint override (VPC endpoint, or a simulator in tests)' })),
+    endpoints: Type.Object(
+      {
+        secretsmanager: Type.Optional(Type.String()),
+        events: Type.Optional(Type.String()),
+        cloudtrail: Type.Optional(Type.String()),
+      },
+      { additionalProperties: false, default: {}, description: 'per-service endpoint overrides (VPC endpoints, or simulators in tests)' },
+    ),
   },
   { additionalProperties: false, default: {} },
 );
@@ -73,13 +80,17 @@ const Detectors = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+/** One step of a playbook as written in config; the runner fills the rest (src/runner/playbook.ts). */
 const StepSpec = Type.Object(
   {
-    step: Type.String({ minLength: 1 }),
+    step: Type.String({ minLength: 1, description: 'the responder: freeze, revoke, cancel, rotate, ...' }),
+    id: Type.Optional(Type.String({ minLength: 1, description: 'unique within the playbook; defaults to the step name' })),
     params: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
     retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
-    parallelWith: Type.Optional(Type.String({ description: 'run together with the named step' })),
+    backoffMs: Type.Optional(Type.Integer({ minimum: 0 })),
+    group: Type.Optional(Type.String({ description: 'adjacent steps with the same group run together' })),
+    approval: Type.Optional(Type.Object({ reason: Type.String(), autoApproveAfterMs: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );

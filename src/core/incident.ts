@@ -31,6 +31,8 @@ export interface IncidentTarget {
   permissions?: Record<string, string[]>;
   ips?: string[];
   versionId?: string;
+  /** Why permissions and IPs are missing: the exchange refused to describe the key. */
+  describeError?: string;
 }
 
 export interface Incident {

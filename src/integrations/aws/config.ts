@@ -23,6 +23,7 @@ export function awsClientConfig(opts: AwsClientOptions) {
   };
 }
 
-export function awsOptionsFrom(config: Config, credentials?: AwsCredentials): AwsClientOptions {
-  return { region: config.aws.region, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}), ...(credentials ? { credentials } : {}) };
+export function awsOptionsFrom(config: Config, service: keyof Config['aws']['endpoints'], credentials?: AwsCredentials): AwsClientOptions {
+  const endpoint = config.aws.endpoints[service];
+  return { region: config.aws.region, ...(endpoint ? { endpoint } : {}), ...(credentials ? { credentials } : {}) };
 }
