@@ -1,0 +1,106 @@
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import type { Credential, SecretRef } from '../core/credential.js';
+import type { Scrubber } from '../core/scrubber.js';
+import type { Config } from '../config/schema.js';
+import type { CallPolicy } from './call.js';
+import { IntegrationError } from './errors.js';
+import { awsOptionsFrom, type AwsCredentials } from './aws/config.js';
+import { CloudTrailLookup } from './aws/cloudtrail.js';
+import { EventBridgePublisher } from './aws/eventbridge.js';
+import { SecretsClient } from './aws/secrets.js';
+import { createExchanges, type Exchanges } from './exchanges/registry.js';
+import type { KeyMaterial } from './exchanges/exchange.js';
+import { kubeConfigFrom } from './kubernetes/config.js';
+import { ExternalSecretsClient } from './kubernetes/external-secrets.js';
+import { WorkloadClient } from './kubernetes/workload.js';
+import { SlackNotifier } from './slack.js';
+
+/** Every outside system, as responders and detectors see it through their context. */
+export interface LeakGuardClients {
+  secrets: SecretsClient;
+  cloudtrail: CloudTrailLookup;
+  events: EventBridgePublisher | undefined;
+  slack: SlackNotifier | undefined;
+  workload: WorkloadClient;
+  externalSecrets: ExternalSecretsClient;
+  exchanges: Exchanges;
+  /** LeakGuard's master key for a credential's exchange account, registered with the scrubber. */
+  masterKey(credential: Credential, signal?: AbortSignal): Promise<KeyMaterial>;
+  /** LeakGuard's own egress IPs, added to every key it creates. */
+  egressIps: string[];
+  close(): void;
+}
+
+declare module '../runner/responder.js' {
+  interface Clients extends Partial<LeakGuardClients> {}
+}
+
+export interface ClientDeps {
+  clock: Clock;
+  scrubber: Scrubber;
+  logger: Logger;
+  env?: NodeJS.ProcessEnv;
+  /** Tests: static AWS credentials, a KubeConfig, headers to the exchange simulators, a fast policy. */
+  awsCredentials?: AwsCredentials;
+  kubeConfig?: KubeConfig;
+  exchangeHeaders?: Record<string, string>;
+  policy?: CallPolicy;
+}
+
+/** Builds every client from the config. Nothing is called until a step needs it. */
+export function createClients(config: Config, deps: ClientDeps): LeakGuardClients {
+  const aws = (service: 'secretsmanager' | 'events' | 'cloudtrail') => awsOptionsFrom(config, service, deps.awsCredentials);
+  const kc = deps.kubeConfig ?? kubeConfigFrom(config.kubernetes);
+  const secrets = new SecretsClient(aws('secretsmanager'), deps.clock, deps.scrubber, deps.policy);
+  const cloudtrail = new CloudTrailLookup(aws('cloudtrail'), deps.clock, deps.policy);
+  const events = config.notifiers.eventbridge ? new EventBridgePublisher(aws('events'), config.notifiers.eventbridge.busName, deps.clock, deps.scrubber, deps.policy) : undefined;
+  const env = deps.env ?? process.env;
+  const slackUrl = config.notifiers.slack ? resolveEnvRef(config.notifiers.slack.webhookUrl, env) : undefined;
+  const slack = slackUrl ? new SlackNotifier(slackUrl, deps.clock, deps.scrubber, deps.logger) : undefined;
+  const exchanges = createExchanges(config, { clock: deps.clock, scrubber: deps.scrubber, ...(deps.policy ? { policy: deps.policy } : {}), ...(deps.exchangeHeaders ? { headers: deps.exchangeHeaders } : {}) });
+
+  return {
+    secrets,
+    cloudtrail,
+    events,
+    slack,
+    workload: new WorkloadClient(kc, deps.clock, deps.policy),
+    externalSecrets: new ExternalSecretsClient(kc, deps.clock, deps.scrubber, deps.policy),
+    exchanges,
+    egressIps: config.server.egressIps,
+    async masterKey(credential, signal) {
+      const ref = credential.account.masterKey;
+      if (!ref) throw new IntegrationError({ system: 'LeakGuard config', operation: 'master key', kind: 'invalid_request', retryable: false, detail: `${credential.id} names no account.masterKey`, action: `add account.masterKey to credential ${credential.id}` });
+      const text = 'env' in ref ? resolveEnvRef(ref, env) : undefined;
+      const secret = text !== undefined ? parseKeyJson(text, credential.id) : (await secrets.readKey((ref as { secretsManager: string }).secretsManager, {}, signal)).secret;
+      deps.scrubber.register(secret.api_key);
+      deps.scrubber.register(secret.api_secret);
+      return { apiKey: secret.api_key, apiSecret: secret.api_secret };
+    },
+    close() {
+      secrets.destroy();
+      cloudtrail.destroy();
+      events?.destroy();
+    },
+  };
+}
+
+/** An {env: NAME} reference's value; Secrets Manager references are not for values needed at start. */
+function resolveEnvRef(ref: SecretRef, env: NodeJS.ProcessEnv): string | undefined {
+  if (!('env' in ref)) return undefined;
+  const value = env[ref.env];
+  if (!value) throw new IntegrationError({ system: 'LeakGuard config', operation: 'secret reference', kind: 'invalid_request', retryable: false, detail: `environment variable ${ref.env} is not set`, action: `set ${ref.env} in LeakGuard's environment` });
+  return value;
+}
+
+function parseKeyJson(text: string, credentialId: string): { api_key: string; api_secret: string } {
+  try {
+    const v = JSON.parse(text) as { api_key?: string; api_secret?: string };
+    if (typeof v.api_key === 'string' && typeof v.api_secret === 'string') return { api_key: v.api_key, api_secret: v.api_secret };
+  } catch {
+    // fall through to the error that says what shape is expected
+  }
+  throw new IntegrationError({ system: 'LeakGuard config', operation: 'master key', kind: 'invalid_request', retryable: false, detail: `the master key of ${credentialId} is not {"api_key","api_secret"} JSON`, action: 'store the master key as {"api_key": ..., "api_secret": ...}' });
+}

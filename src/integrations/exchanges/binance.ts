@@ -1,0 +1,223 @@
+import { MainClient } from 'binance';
+import { call, DEFAULT_POLICY, type CallPolicy } from '../call.js';
+import type { IntegrationError } from '../errors.js';
+import { BINANCE, classifyBinance } from './binance-errors.js';
+import { DEFAULT_CANCEL_BUDGET_MS, DEFAULT_POLL_MS, type ExchangeDeps, type ExchangeOptions } from './deps.js';
+import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, TradeScope } from './exchange.js';
+import { ManualCapabilityError } from './manual.js';
+import { retryAfterOf } from './retry-after.js';
+import { ServerClock } from './server-clock.js';
+import { orderKey, sweep } from './sweep.js';
+
+export interface BinanceOptions extends ExchangeOptions {
+  /** recvWindow sent with every signed request. Default 5000 ms (Binance allows up to 60000). */
+  recvWindowMs?: number;
+}
+
+const KEY_PAGE = 'Binance > Account > API Management';
+/** At most the first 4 characters of a key id leave the process (DESIGN.md, rules). */
+const prefix = (key: KeyMaterial | string) => `${(typeof key === 'string' ? key : key.apiKey).slice(0, 4)}…`;
+
+/** One order as DELETE /api/v3/openOrders reports it: a plain order, or an OCO list with its legs. */
+interface CancelReport {
+  orderId?: number;
+  orderReports?: { orderId: number }[];
+}
+
+/**
+ * Binance spot (DESIGN.md: "cancel and checks over the API, key changes as human tasks"). An
+ * ordinary account has no API for its keys, so queryKey, createKey and revokeKey are
+ * `manual` and throw ManualCapabilityError with what a person must do. Positions are [] (spot).
+ */
+export class BinanceExchange implements Exchange {
+  readonly name = 'binance';
+  readonly capabilities: Capabilities = {
+    queryKey: 'manual',
+    createKey: 'manual',
+    revokeKey: 'manual',
+    cancelAll: 'api',
+    listOpenOrders: 'api',
+    positions: 'api',
+    balance: 'api',
+  };
+  readonly #policy: CallPolicy;
+  readonly #time: ServerClock;
+  readonly #classify: (err: unknown, operation: string) => IntegrationError;
+
+  constructor(
+    private readonly opts: BinanceOptions,
+    private readonly deps: ExchangeDeps,
+  ) {
+    this.#policy = deps.policy ?? DEFAULT_POLICY;
+    this.#time = new ServerClock(deps.clock);
+    this.#classify = classifyBinance(deps.scrubber, () => deps.clock.now());
+  }
+
+  describeKey(key: KeyMaterial): Promise<KeyInfo> {
+    return this.#manual('describeKey', 'queryKey', [
+      `Open ${KEY_PAGE} and find the key starting ${prefix(key)}.`,
+      'Note its label, its restrictions (Enable Reading, Enable Spot & Margin Trading, Enable Withdrawals) and its IP access list.',
+      'Record them as the result of this task in LeakGuard.',
+    ]);
+  }
+
+  createSubKey(_master: KeyMaterial, spec: NewKeySpec): Promise<NewKey> {
+    return this.#manual('createSubKey', 'createKey', [
+      `In ${KEY_PAGE}, create a system-generated (HMAC) API key labelled "${spec.note}".`,
+      `Give it ${spec.readOnly ? 'Enable Reading only' : 'Enable Reading and Enable Spot & Margin Trading'}, never Enable Withdrawals${Object.keys(spec.permissions).length ? ` (permissions asked for: ${JSON.stringify(spec.permissions)})` : ''}.`,
+      spec.ips.length ? `Restrict access to these IPs only: ${spec.ips.join(', ')}.` : 'Restrict access to trusted IPs only.',
+      "Store the key and secret in the credential's Secrets Manager secret as a new version, then record the task as done in LeakGuard; never paste the secret into chat or a ticket.",
+    ]);
+  }
+
+  listSubKeys(_master: KeyMaterial, _uid: string): Promise<KeyInfo[]> {
+    return this.#manual('listSubKeys', 'queryKey', [`Open ${KEY_PAGE} and list the keys by label; record the result of this task in LeakGuard.`]);
+  }
+
+  deleteSubKey(_master: KeyMaterial, keyId: string, _uid: string): Promise<{ alreadyGone: boolean }> {
+    return this.#manual('deleteSubKey', 'revokeKey', [`In ${KEY_PAGE}, delete the key starting ${prefix(keyId)}.`, 'Then record the task as done in LeakGuard; LeakGuard checks that the key no longer works.']);
+  }
+
+  deleteOwnKey(key: KeyMaterial): Promise<{ alreadyGone: boolean }> {
+    return this.#manual('deleteOwnKey', 'revokeKey', [`In ${KEY_PAGE}, delete the key starting ${prefix(key)}.`, 'Then record the task as done in LeakGuard; LeakGuard checks that the key no longer works.']);
+  }
+
+  /** Open orders of each symbol in scope (every symbol when the scope names none); OCO legs included. */
+  async listOpenOrders(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<OpenOrder[]> {
+    const symbols: (string | undefined)[] = scope.symbols.length ? scope.symbols : [undefined];
+    const found: OpenOrder[] = [];
+    for (const symbol of symbols) {
+      const orders = await this.#request('openOrders', key, ctx, (sdk) => sdk.getOpenOrders(symbol ? { symbol } : {}));
+      for (const o of orders) {
+        found.push({
+          category: 'spot',
+          symbol: o.symbol,
+          orderId: String(o.orderId),
+          orderLinkId: o.clientOrderId,
+          side: o.side,
+          qty: String(o.origQty),
+          price: String(o.price),
+          orderFilter: o.orderListId !== -1 ? 'OCO' : null,
+        });
+      }
+    }
+    return found;
+  }
+
+  /**
+   * DELETE /api/v3/openOrders for each symbol in scope and each symbol an open order is seen on
+   * (it cancels OCO lists too; -2011 means nothing was open), then looks until none is left.
+   */
+  cancelAll(key: KeyMaterial, scope: TradeScope, ctx?: CallContext & { pollMs?: number }): Promise<{ cancelled: number; polls: number }> {
+    return sweep({
+      system: BINANCE,
+      clock: this.deps.clock,
+      pollMs: ctx?.pollMs ?? this.opts.pollMs ?? DEFAULT_POLL_MS,
+      budgetMs: this.opts.cancelBudgetMs ?? DEFAULT_CANCEL_BUDGET_MS,
+      ...(ctx?.signal ? { signal: ctx.signal } : {}),
+      cancel: async (open) => {
+        const symbols = new Set([...scope.symbols, ...(open ?? []).map((o) => o.symbol)]);
+        const acked: string[] = [];
+        for (const symbol of symbols) {
+          const reports = await this.#request('DELETE openOrders', key, ctx, async (sdk) => {
+            try {
+              return (await sdk.cancelAllSymbolOrders({ symbol })) as CancelReport[];
+            } catch (err) {
+              if ((err as { response?: { data?: { code?: number } } }).response?.data?.code === -2011) return [];
+              throw err;
+            }
+          });
+          for (const r of reports) {
+            const ids = r.orderReports ? r.orderReports.map((x) => x.orderId) : r.orderId !== undefined ? [r.orderId] : [];
+            acked.push(...ids.map((id) => orderKey({ category: 'spot', orderId: String(id) })));
+          }
+        }
+        return acked;
+      },
+      list: () => this.listOpenOrders(key, scope, ctx),
+    });
+  }
+
+  /** Spot holds balances, not positions. */
+  positions(): Promise<Position[]> {
+    return Promise.resolve([]);
+  }
+
+  /** Free plus locked per asset, leaving out empty ones; a working answer also proves the key works. */
+  async balance(key: KeyMaterial, ctx?: CallContext): Promise<Record<string, string>> {
+    const account = await this.#request('account', key, ctx, (sdk) => sdk.getAccountInformation({ omitZeroBalances: true }));
+    return Object.fromEntries(account.balances.map((b) => [b.asset, addDecimals(String(b.free), String(b.locked))]));
+  }
+
+  /** GET /api/v3/time on the configured base URL (MainClient.getServerTime ignores baseUrl). */
+  async serverTime(ctx?: CallContext): Promise<number> {
+    return this.#request('time', null, ctx, (sdk) => fetchTime(sdk));
+  }
+
+  #manual<T>(operation: string, capability: keyof Capabilities, instructions: string[]): Promise<T> {
+    return Promise.reject(new ManualCapabilityError(BINANCE, operation, capability, instructions));
+  }
+
+  #sdk(key: KeyMaterial | null, signal: AbortSignal): MainClient {
+    const sdk = new MainClient(
+      {
+        ...(key ? { api_key: key.apiKey, api_secret: key.apiSecret } : {}),
+        ...(this.opts.baseUrl ? { baseUrl: this.opts.baseUrl } : {}),
+        recvWindow: this.opts.recvWindowMs ?? 5000,
+        parseExceptions: false,
+        disableTimeSync: true,
+      },
+      { signal, timeout: this.#policy.timeoutMs, headers: { ...this.opts.headers } },
+    );
+    // MainClient signs with Date.now() + offset: make that our estimate of Binance's time.
+    sdk.setTimeOffset(this.#time.now() - Date.now());
+    return sdk;
+  }
+
+  #request<T>(operation: string, key: KeyMaterial | null, ctx: CallContext | undefined, fn: (sdk: MainClient) => Promise<T>): Promise<T> {
+    if (key) {
+      this.deps.scrubber.register(key.apiKey);
+      this.deps.scrubber.register(key.apiSecret);
+    }
+    return call(
+      {
+        system: BINANCE,
+        operation,
+        clock: this.deps.clock,
+        policy: this.#policy,
+        classify: this.#classify,
+        retryAfterMs: retryAfterOf,
+        ...(ctx?.signal ? { signal: ctx.signal } : {}),
+      },
+      async (signal) => {
+        const sdk = this.#sdk(key, signal);
+        try {
+          return await fn(sdk);
+        } catch (err) {
+          // -1021: our timestamp was outside recvWindow; measure Binance's clock before the retry.
+          if ((err as { response?: { data?: { code?: number } } }).response?.data?.code === -1021) await this.#time.sync(() => fetchTime(sdk));
+          throw err;
+        }
+      },
+    );
+  }
+}
+
+async function fetchTime(sdk: MainClient): Promise<number> {
+  return ((await sdk.get('api/v3/time')) as { serverTime: number }).serverTime;
+}
+
+/** Exact sum of two non-negative decimal strings ("1.5" + "0.00000000" = "1.5"). */
+export function addDecimals(a: string, b: string): string {
+  const places = Math.max(decimals(a), decimals(b));
+  const scaled = (x: string) => BigInt(x.replace('.', '') + '0'.repeat(places - decimals(x)));
+  const digits = (scaled(a) + scaled(b)).toString().padStart(places + 1, '0');
+  const whole = digits.slice(0, digits.length - places);
+  const frac = digits.slice(digits.length - places).replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : whole;
+}
+
+function decimals(x: string): number {
+  const dot = x.indexOf('.');
+  return dot === -1 ? 0 : x.length - dot - 1;
+}

@@ -1,0 +1,79 @@
+import { Scrubber } from '../../src/core/scrubber.js';
+import { systemClock } from '../../src/core/clock.js';
+import type { Credential } from '../../src/core/credential.js';
+import { parseConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/schema.js';
+import { createLogger } from '../../src/http/logger.js';
+import { createClients, type LeakGuardClients } from '../../src/integrations/clients.js';
+import { AWS_TEST_CREDENTIALS, startWorld, WORLD, type World, type WorldOptions } from '../sim/world.js';
+import { captureLog } from './logs.js';
+import { FAST_POLICY } from './aws.js';
+
+/**
+ * LeakGuard's config and real clients pointed at a fresh simulator world: what end-to-end
+ * tests of responders and playbooks start from. The credential is the runbook's
+ * bybit-prod-trading, in the world's delivery mode.
+ */
+export interface E2E {
+  world: World;
+  config: Config;
+  credential: Credential;
+  clients: LeakGuardClients;
+  scrubber: Scrubber;
+  log: ReturnType<typeof captureLog>;
+  close(): Promise<void>;
+}
+
+export function e2eConfig(world: World, delivery: WorldOptions['delivery'] = 'direct', extra: Record<string, unknown> = {}): Config {
+  return parseConfig({
+    server: { egressIps: [WORLD.leakguardIp] },
+    aws: { region: 'us-east-1', endpoints: { secretsmanager: world.urls.secretsmanager, events: world.urls.eventbridge, cloudtrail: world.urls.cloudtrail } },
+    exchanges: { bybit: { baseUrl: world.urls.bybit }, binance: { baseUrl: world.urls.binance } },
+    credentials: [
+      {
+        id: 'bybit-prod-trading',
+        exchange: 'bybit',
+        account: { uid: String(world.accounts.subUid), masterKey: { secretsManager: WORLD.masterSecretId } },
+        secretId: WORLD.secretId,
+        workload: { namespace: WORLD.namespace, deployment: WORLD.deployment, selector: WORLD.selector },
+        delivery: delivery === 'external-secrets' ? { mode: 'external-secrets', externalSecret: WORLD.externalSecret, secretName: WORLD.k8sSecret } : { mode: 'direct' },
+        trades: { categories: ['spot', 'linear'], settleCoins: ['USDT'], symbols: ['BTCUSDT'] },
+        orderLinkPrefix: WORLD.orderPrefix,
+        people: ['alice@example.com'],
+      },
+    ],
+    notifiers: { slack: { webhookUrl: { env: 'LG_TEST_SLACK_URL' } }, eventbridge: { busName: 'leakguard' } },
+    ...extra,
+  });
+}
+
+export async function startE2E(opts: WorldOptions & { config?: Record<string, unknown> } = {}): Promise<E2E> {
+  const world = await startWorld({ tradeEveryMs: 100, ...opts });
+  const config = e2eConfig(world, opts.delivery, opts.config);
+  const scrubber = new Scrubber();
+  const log = captureLog();
+  const logger = createLogger(scrubber, { level: 'debug', destination: log.stream });
+  const clients = createClients(config, {
+    clock: opts.clock ?? systemClock,
+    scrubber,
+    logger,
+    env: { LG_TEST_SLACK_URL: world.slackWebhook },
+    awsCredentials: AWS_TEST_CREDENTIALS,
+    kubeConfig: world.kubernetes.kubeConfig(WORLD.namespace),
+    // The Bybit simulator reads the caller's IP from this header: LeakGuard calls from its egress IP.
+    exchangeHeaders: { 'x-sim-client-ip': WORLD.leakguardIp },
+    policy: FAST_POLICY,
+  });
+  return {
+    world,
+    config,
+    credential: config.credentials[0]!,
+    clients,
+    scrubber,
+    log,
+    close: async () => {
+      clients.close();
+      await world.close();
+    },
+  };
+}

@@ -1,0 +1,49 @@
+import t from 'tap';
+import { systemClock } from '../../src/core/clock.js';
+import { Scrubber } from '../../src/core/scrubber.js';
+import { BinanceExchange } from '../../src/integrations/exchanges/binance.js';
+import { BybitExchange } from '../../src/integrations/exchanges/bybit.js';
+import { createExchanges, exchanges } from '../../src/integrations/exchanges/registry.js';
+import { BinanceSim } from '../sim/binance/server.js';
+import { BybitSim } from '../sim/bybit/server.js';
+
+t.test('exchangeFor builds each exchange once from the config, with its base URL', async (t) => {
+  const bybitSim = new BybitSim();
+  const binanceSim = new BinanceSim();
+  await bybitSim.start();
+  await binanceSim.start();
+  t.teardown(async () => {
+    await bybitSim.close();
+    await binanceSim.close();
+  });
+  t.same(Object.keys(exchanges).sort(), ['binance', 'bybit']);
+  bybitSim.clockOffsetMs = 3_600_000;
+  binanceSim.clockOffsetMs = -3_600_000;
+  const registry = createExchanges({ exchanges: { bybit: { baseUrl: bybitSim.url }, binance: { baseUrl: binanceSim.url } } }, { clock: systemClock, scrubber: new Scrubber() });
+  const bybit = registry.exchangeFor({ exchange: 'bybit' });
+  const binance = registry.exchangeFor({ exchange: 'binance' });
+  t.type(bybit, BybitExchange);
+  t.type(binance, BinanceExchange);
+  t.equal(registry.exchangeFor({ exchange: 'bybit' }), bybit, 'built once');
+  t.equal(bybit.name, 'bybit');
+  t.equal(binance.capabilities.revokeKey, 'manual');
+  t.ok(Object.values(bybit.capabilities).every((c) => c === 'api'));
+  t.ok(Math.abs((await bybit.serverTime()) - (Date.now() + 3_600_000)) < 2000, 'bybit talks to exchanges.bybit.baseUrl');
+  t.ok(Math.abs((await binance.serverTime()) - (Date.now() - 3_600_000)) < 2000, 'binance talks to exchanges.binance.baseUrl');
+});
+
+t.test('headers in the deps reach every request (the simulators read the caller\'s IP from one)', async (t) => {
+  const sim = new BybitSim();
+  await sim.start();
+  t.teardown(() => sim.close());
+  const masterUid = sim.addMaster().uid;
+  const master = sim.addKey({ uid: masterUid, ips: ['10.0.0.7'], permissions: { Wallet: ['AccountTransfer'] } });
+  const key = { apiKey: master.apiKey, apiSecret: master.secret };
+  const config = { exchanges: { bybit: { baseUrl: sim.url }, binance: {} } };
+  const deps = { clock: systemClock, scrubber: new Scrubber() };
+  const fromLeakGuard = createExchanges(config, { ...deps, headers: { 'x-sim-client-ip': '10.0.0.7' } }).exchangeFor({ exchange: 'bybit' });
+  t.match(await fromLeakGuard.describeKey(key), { isMaster: true, ips: ['10.0.0.7'] });
+  const fromElsewhere = createExchanges(config, deps).exchangeFor({ exchange: 'bybit' });
+  const err = await fromElsewhere.describeKey(key).catch((e: unknown) => e);
+  t.match(err, { kind: 'ip_not_allowed' });
+});
