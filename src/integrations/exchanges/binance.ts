@@ -150,6 +150,11 @@ export class BinanceExchange implements Exchange {
   }
 
   /** GET /api/v3/time on the configured base URL (MainClient.getServerTime ignores baseUrl). */
+  /** Binance key changes are manual: LeakGuard holds no master key there. */
+  masterKeyProblems(): string[] {
+    return [];
+  }
+
   async serverTime(ctx?: CallContext): Promise<number> {
     return this.#request('time', null, ctx, (sdk) => fetchTime(sdk));
   }

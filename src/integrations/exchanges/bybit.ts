@@ -52,6 +52,20 @@ export class BybitExchange implements Exchange {
     this.#client = new BybitClient({ ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}), ...(opts.recvWindowMs ? { recvWindowMs: opts.recvWindowMs } : {}), ...(opts.headers ? { headers: opts.headers } : {}) }, deps);
   }
 
+  /**
+   * create-sub-api needs a master key with Wallet AccountTransfer or SubMemberTransfer; it
+   * must not be read-only, and must not hold Withdrawal (a leaked master key could drain the account).
+   */
+  masterKeyProblems(info: KeyInfo): string[] {
+    const wallet = info.permissions.Wallet ?? [];
+    const problems: string[] = [];
+    if (!info.isMaster) problems.push('it is a sub-account key; create-sub-api needs a master account key');
+    if (info.readOnly) problems.push('it is read-only; create-sub-api needs a read-write key');
+    if (!wallet.includes('AccountTransfer') && !wallet.includes('SubMemberTransfer')) problems.push('it lacks Wallet AccountTransfer or SubMemberTransfer, which create-sub-api requires');
+    if (wallet.includes('Withdraw')) problems.push('it holds the Withdrawal permission; create a master key without it');
+    return problems;
+  }
+
   async describeKey(key: KeyMaterial, ctx?: CallContext): Promise<KeyInfo> {
     const info = await this.#client.request('query-api', key, ctx, (sdk) => sdk.getQueryApiKey());
     return keyInfo(info, String(info.userID));

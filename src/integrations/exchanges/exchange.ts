@@ -96,4 +96,6 @@ export interface Exchange {
   positions(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<Position[]>;
   balance(key: KeyMaterial, ctx?: CallContext): Promise<Record<string, string>>;
   serverTime(ctx?: CallContext): Promise<number>;
+  /** Why a key cannot serve as LeakGuard's master key (missing rights, or rights it must not have); empty when it can. */
+  masterKeyProblems(info: KeyInfo): string[];
 }
