@@ -1,13 +1,22 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { checkCredentials } from './checks/credentials.js';
 import { ConfigError, loadConfig } from './config/load.js';
+import { systemClock } from './core/clock.js';
+import { Scrubber } from './core/scrubber.js';
+import { createLogger } from './http/logger.js';
 import { serve } from './http/serve.js';
+import { createClients } from './integrations/clients.js';
 
 const HELP = `leakguard: detects leaked or abused exchange API keys and responds on its own.
 
 Usage:
   leakguard serve [--config FILE]     run the service (config: --config or LEAKGUARD_CONFIG)
   leakguard config check FILE         validate a config file and exit (0 valid, 2 invalid)
+  leakguard check [--config FILE]     the startup check against the real systems: egress IPs on
+                                      each key, master keys able to create keys and not withdraw
+                                      (0 ready, 1 problems listed per credential)
   leakguard --help                    this text
 
 Environment overrides (deployment-specific values): see README.md, "Configuration".
@@ -29,18 +38,33 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${rest[1]}: valid`);
     return 0;
   }
-  if (command === 'serve') {
+  if (command === 'serve' || command === 'check') {
     const path = values.config ?? process.env.LEAKGUARD_CONFIG;
     if (!path) {
-      console.error('leakguard serve needs a config file: pass --config FILE or set LEAKGUARD_CONFIG (see infra/examples/leakguard.yaml)');
+      console.error(`leakguard ${command} needs a config file: pass --config FILE or set LEAKGUARD_CONFIG (see infra/examples/leakguard.yaml)`);
       return 2;
     }
+    if (command === 'check') return check(loadConfig(path));
     const running = await serve(loadConfig(path));
     running.app.log.info({ url: running.url }, 'LeakGuard listening');
     return -1; // keep running until a signal
   }
   console.error(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);
   return 2;
+}
+
+async function check(config: ReturnType<typeof loadConfig>): Promise<number> {
+  const scrubber = new Scrubber();
+  const logger = createLogger(scrubber, { destination: pino.destination(2), level: 'warn' });
+  const clients = createClients(config, { clock: systemClock, scrubber, logger });
+  try {
+    const problems = await checkCredentials(config.credentials, clients);
+    for (const p of problems) console.error(scrubber.scrub(`${p.credentialId}: ${p.problem}`));
+    console.log(problems.length ? `${problems.length} problem(s); fix them before relying on LeakGuard for these credentials` : `all ${config.credentials.length} credential(s) ready`);
+    return problems.length ? 1 : 0;
+  } finally {
+    clients.close();
+  }
 }
 
 main(process.argv.slice(2)).then(
