@@ -148,3 +148,28 @@ t.test('external-secrets: force a sync and wait for the new fingerprint', async 
   t.equal(env.sim.secretValues('edit-test', 'bot-api-key')?.api_key, 'NEWKEY-0002');
   t.equal(scrubber.scrub('NEWKEY-0002'), '[REDACTED]', 'what it read is registered');
 });
+
+t.test('a kubeconfig file (with a context) works as well as in-cluster config', async (t) => {
+  const { sim } = await setup(t, 1);
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { stringify } = await import('yaml');
+  const { kubeConfigFrom } = await import('../../src/integrations/kubernetes/config.js');
+  const file = join(mkdtempSync(join(tmpdir(), 'leakguard-kube-')), 'config');
+  writeFileSync(
+    file,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'sim', cluster: { server: sim.url, 'insecure-skip-tls-verify': true } }],
+      users: [{ name: 'lg', user: { token: sim.token } }, { name: 'nobody', user: { token: 'wrong' } }],
+      contexts: [{ name: 'prod', context: { cluster: 'sim', user: 'lg' } }, { name: 'other', context: { cluster: 'sim', user: 'nobody' } }],
+      'current-context': 'other',
+    }),
+  );
+  const client = new WorkloadClient(kubeConfigFrom({ kubeconfig: file, context: 'prod' }), sim.clock, FAST_POLICY);
+  t.equal((await client.listPods(W)).length, 1);
+  const wrong = new WorkloadClient(kubeConfigFrom({ kubeconfig: file }), sim.clock, FAST_POLICY);
+  await t.rejects(wrong.listPods(W), { kind: 'invalid_key', message: /token is not accepted/ });
+});
