@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Credential, SecretRef } from '../core/credential.js';
+import { Credential, EnvRef, SecretRef } from '../core/credential.js';
 
 /**
  * The one schema of leakguard.yaml. The TypeScript type `Config` is derived from it, and
@@ -102,7 +102,8 @@ const Playbooks = Type.Record(Type.String(), Type.Object({ steps: Type.Array(Ste
 
 const Notifiers = Type.Object(
   {
-    slack: Type.Optional(Type.Object({ webhookUrl: SecretRef, channel: Type.Optional(Type.String()) }, { additionalProperties: false })),
+    // Read at start, before any AWS call can be made: an environment variable.
+    slack: Type.Optional(Type.Object({ webhookUrl: EnvRef, channel: Type.Optional(Type.String()) }, { additionalProperties: false })),
     eventbridge: Type.Optional(Type.Object({ busName: Type.String({ default: 'default' }) }, { additionalProperties: false })),
     log: Type.Boolean({ default: true }),
   },

@@ -5,9 +5,12 @@ import { Type, type Static } from '@sinclair/typebox';
  * for it. The schema is the single source: config validation and the TypeScript type both
  * come from it. Secret values never appear here: only where to find them.
  */
+export const EnvRef = Type.Object({ env: Type.String({ minLength: 1, description: 'environment variable holding the value' }) }, { additionalProperties: false });
+export type EnvRef = Static<typeof EnvRef>;
+
 export const SecretRef = Type.Union(
   [
-    Type.Object({ env: Type.String({ minLength: 1, description: 'environment variable holding the value' }) }, { additionalProperties: false }),
+    EnvRef,
     Type.Object({ secretsManager: Type.String({ minLength: 1, description: 'Secrets Manager secret id holding the value' }) }, { additionalProperties: false }),
   ],
   { description: 'where a secret value lives; never the value itself' },

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
-import type { Credential, SecretRef } from '../core/credential.js';
+import type { Credential, EnvRef } from '../core/credential.js';
 import type { Scrubber } from '../core/scrubber.js';
 import type { Config } from '../config/schema.js';
 import type { CallPolicy } from './call.js';
@@ -57,7 +57,7 @@ export function createClients(config: Config, deps: ClientDeps): LeakGuardClient
   const cloudtrail = new CloudTrailLookup(aws('cloudtrail'), deps.clock, deps.policy);
   const events = config.notifiers.eventbridge ? new EventBridgePublisher(aws('events'), config.notifiers.eventbridge.busName, deps.clock, deps.scrubber, deps.policy) : undefined;
   const env = deps.env ?? process.env;
-  const slackUrl = config.notifiers.slack ? resolveEnvRef(config.notifiers.slack.webhookUrl, env) : undefined;
+  const slackUrl = config.notifiers.slack ? slackWebhook(config.notifiers.slack.webhookUrl, env, deps.logger) : undefined;
   const slack = slackUrl ? new SlackNotifier(slackUrl, deps.clock, deps.scrubber, deps.logger) : undefined;
   const exchanges = createExchanges(config, { clock: deps.clock, scrubber: deps.scrubber, ...(deps.policy ? { policy: deps.policy } : {}), ...(deps.exchangeHeaders ? { headers: deps.exchangeHeaders } : {}) });
 
@@ -73,8 +73,7 @@ export function createClients(config: Config, deps: ClientDeps): LeakGuardClient
     async masterKey(credential, signal) {
       const ref = credential.account.masterKey;
       if (!ref) throw new IntegrationError({ system: 'LeakGuard config', operation: 'master key', kind: 'invalid_request', retryable: false, detail: `${credential.id} names no account.masterKey`, action: `add account.masterKey to credential ${credential.id}` });
-      const text = 'env' in ref ? resolveEnvRef(ref, env) : undefined;
-      const secret = text !== undefined ? parseKeyJson(text, credential.id) : (await secrets.readKey((ref as { secretsManager: string }).secretsManager, {}, signal)).secret;
+      const secret = 'env' in ref ? parseKeyJson(resolveEnvRef(ref, env), credential.id) : (await secrets.readKey(ref.secretsManager, {}, signal)).secret;
       deps.scrubber.register(secret.api_key);
       deps.scrubber.register(secret.api_secret);
       return { apiKey: secret.api_key, apiSecret: secret.api_secret };
@@ -87,9 +86,18 @@ export function createClients(config: Config, deps: ClientDeps): LeakGuardClient
   };
 }
 
-/** An {env: NAME} reference's value; Secrets Manager references are not for values needed at start. */
-function resolveEnvRef(ref: SecretRef, env: NodeJS.ProcessEnv): string | undefined {
-  if (!('env' in ref)) return undefined;
+/** A missing Slack URL disables Slack alerts but never the response: alerts still go to the log and EventBridge. */
+function slackWebhook(ref: EnvRef, env: NodeJS.ProcessEnv, logger: Logger): string | undefined {
+  try {
+    return resolveEnvRef(ref, env);
+  } catch (err) {
+    logger.error({ err }, 'Slack alerts are off until the webhook URL is set');
+    return undefined;
+  }
+}
+
+/** An {env: NAME} reference's value. */
+function resolveEnvRef(ref: EnvRef, env: NodeJS.ProcessEnv): string {
   const value = env[ref.env];
   if (!value) throw new IntegrationError({ system: 'LeakGuard config', operation: 'secret reference', kind: 'invalid_request', retryable: false, detail: `environment variable ${ref.env} is not set`, action: `set ${ref.env} in LeakGuard's environment` });
   return value;
