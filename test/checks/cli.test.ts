@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { startWorld, AWS_TEST_CREDENTIALS, WORLD } from '../sim/world.js';
+import { startWorld, AWS_TEST_CREDENTIALS } from '../sim/world.js';
+import { e2eConfig } from '../helpers/e2e.js';
 
 const run = promisify(execFile);
 const root = new URL('../../', import.meta.url).pathname;
@@ -15,25 +16,8 @@ t.test('leakguard check lists each problem by credential and exits 1', async (t)
   t.teardown(() => world.close());
   const dir = mkdtempSync(join(tmpdir(), 'leakguard-check-'));
   const file = join(dir, 'leakguard.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      server: { egressIps: [WORLD.leakguardIp] },
-      aws: { endpoints: { secretsmanager: world.urls.secretsmanager } },
-      exchanges: { bybit: { baseUrl: world.urls.bybit } },
-      credentials: [
-        {
-          id: 'bybit-prod-trading',
-          exchange: 'bybit',
-          account: { uid: String(world.accounts.subUid), masterKey: { secretsManager: WORLD.masterSecretId } },
-          secretId: WORLD.secretId,
-          workload: { namespace: WORLD.namespace, deployment: WORLD.deployment, selector: WORLD.selector },
-          trades: { categories: ['linear'], settleCoins: ['USDT'] },
-          orderLinkPrefix: WORLD.orderPrefix,
-        },
-      ],
-    }),
-  );
+  // The end-to-end config, as a file: only the key checks matter here.
+  writeFileSync(file, stringify(e2eConfig(world)));
   // This process calls from 127.0.0.1, which neither key is bound to: the exchange refuses both.
   const res = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', 'check', '--config', file], {
     cwd: root,
