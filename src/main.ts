@@ -8,6 +8,8 @@ import { Scrubber } from './core/scrubber.js';
 import { createLogger } from './http/logger.js';
 import { serve } from './http/serve.js';
 import { createClients } from './integrations/clients.js';
+import { checkPlaybooks } from '../responders/playbooks.js';
+import { responders } from '../responders/registry.js';
 
 const HELP = `leakguard: detects leaked or abused exchange API keys and responds on its own.
 
@@ -34,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   if (command === 'config' && rest[0] === 'check' && rest[1]) {
-    loadConfig(rest[1]);
+    load(rest[1]);
     console.log(`${rest[1]}: valid`);
     return 0;
   }
@@ -44,13 +46,21 @@ async function main(argv: string[]): Promise<number> {
       console.error(`leakguard ${command} needs a config file: pass --config FILE or set LEAKGUARD_CONFIG (see infra/examples/leakguard.yaml)`);
       return 2;
     }
-    if (command === 'check') return check(loadConfig(path));
-    const running = await serve(loadConfig(path));
+    if (command === 'check') return check(load(path));
+    const running = await serve(load(path));
     running.app.log.info({ url: running.url }, 'LeakGuard listening');
     return -1; // keep running until a signal
   }
   console.error(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);
   return 2;
+}
+
+/** The config, with every playbook (defaults and overrides) checked against the responders' params. */
+function load(path: string): ReturnType<typeof loadConfig> {
+  const config = loadConfig(path);
+  const problems = checkPlaybooks(config.playbooks, responders);
+  if (problems.length) throw new ConfigError(path, problems);
+  return config;
 }
 
 async function check(config: ReturnType<typeof loadConfig>): Promise<number> {

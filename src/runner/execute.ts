@@ -43,8 +43,20 @@ export async function drive(s: Session): Promise<void> {
     const batch = batches(plan).find((b) => b.some((step) => progressOf(step, runs).kind !== 'done'));
     if (!batch) return close(s, timeline, 'resolved', `resolved: ${plan.playbook} completed`);
     const todo = batch.map((step) => ({ step, progress: progressOf(step, runs) }));
-    for (const { step, progress } of todo) {
-      if (progress.kind === 'exhausted') return park(s, 'needs_attention', `${step.id} failed ${progress.attempts} times; last error: ${progress.error}`, { step: step.id, attempts: progress.attempts, error: progress.error });
+    const failed = todo.find((t) => t.progress.kind === 'exhausted');
+    if (failed?.progress.kind === 'exhausted') {
+      const { step, progress } = failed;
+      const why = `${step.id} failed ${progress.attempts} times; last error: ${progress.error}`;
+      // The plan's escalation runs first, one step at a time; a step of it that fails too is passed over.
+      const next = (plan.onFailure ?? []).map((f) => ({ f, p: progressOf(f, runs) })).find((x) => x.p.kind === 'run');
+      if (!next || next.p.kind !== 'run') return park(s, 'needs_attention', why, { step: step.id, attempts: progress.attempts, error: progress.error });
+      if (!has(timeline, 'incident.failure_handling')) {
+        await s.timeline('incident.failure_handling', `${why}; running the playbook's failure steps: ${plan.onFailure!.map((f) => f.id).join(' -> ')}`, { step: step.id, error: progress.error });
+      }
+      const result = await attempt(s, next.f, next.p, runs);
+      if (result === 'stopped') return;
+      if (result === 'awaiting_approval' || result === 'waiting_for_human') return park(s, result, `${next.f.id} waits for a person`);
+      continue;
     }
     const wait = await waitingFor(s, todo.filter((t) => t.progress.kind === 'run').map((t) => t.step), timeline);
     if (wait) return park(s, wait, wait === 'awaiting_approval' ? 'waiting for approval' : 'waiting for a person to finish a task');

@@ -27,6 +27,11 @@ export interface PlanStep {
 export interface Plan {
   playbook: PlaybookName;
   steps: PlanStep[];
+  /**
+   * Run one after another when a step has failed on every attempt its retry policy allows
+   * (escalate: freeze, page, clean up); then the incident waits in needs_attention.
+   */
+  onFailure?: PlanStep[];
 }
 
 /** A step as written in config; everything but the responder name has a default. */
@@ -34,20 +39,28 @@ export type PlanStepInput = Partial<PlanStep> & { step: string };
 
 export const STEP_DEFAULTS = { timeoutMs: 60_000, retries: 2, backoffMs: 1_000 } as const;
 
+/** Prefix of the default ids of onFailure steps, so they never meet the plan's own. */
+export const ON_FAILURE = 'on-failure.';
+
 /** Fills defaults and ids. Throws on anything that cannot run; see validatePlan for params. */
-export function buildPlan(playbook: PlaybookName, steps: PlanStepInput[]): Plan {
+export function buildPlan(playbook: PlaybookName, steps: PlanStepInput[], onFailure: PlanStepInput[] = []): Plan {
+  const plan: Plan = { playbook, steps: withDefaults(steps, '') };
+  if (onFailure.length) plan.onFailure = withDefaults(onFailure, ON_FAILURE);
+  return plan;
+}
+
+function withDefaults(steps: PlanStepInput[], prefix: string): PlanStep[] {
   const seen = new Map<string, number>();
-  const built = steps.map((s): PlanStep => {
+  return steps.map((s): PlanStep => {
     const n = (seen.get(s.step) ?? 0) + 1;
     seen.set(s.step, n);
     return {
       ...STEP_DEFAULTS,
       params: {},
       ...s,
-      id: s.id ?? (n === 1 ? s.step : `${s.step}#${n}`),
+      id: s.id ?? `${prefix}${n === 1 ? s.step : `${s.step}#${n}`}`,
     };
   });
-  return { playbook, steps: built };
 }
 
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
@@ -59,7 +72,7 @@ export function validatePlan(plan: Plan, responders: ResponderRegistry): string[
   const ids = new Set<string>();
   const closedGroups = new Set<string>();
   let current: string | undefined;
-  for (const s of plan.steps) {
+  for (const s of [...plan.steps, ...(plan.onFailure ?? [])]) {
     if (ids.has(s.id)) errors.push(`step id ${s.id} appears twice; give one of them its own id`);
     ids.add(s.id);
     if (s.group !== current) {

@@ -24,7 +24,7 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-export function e2eConfig(world: World, delivery: WorldOptions['delivery'] = 'direct', extra: Record<string, unknown> = {}): Config {
+export function e2eConfig(world: Pick<World, 'urls' | 'accounts'>, delivery: WorldOptions['delivery'] = 'direct', extra: Record<string, unknown> = {}): Config {
   return parseConfig({
     server: { egressIps: [WORLD.leakguardIp] },
     aws: { region: 'us-east-1', endpoints: { secretsmanager: world.urls.secretsmanager, events: world.urls.eventbridge, cloudtrail: world.urls.cloudtrail } },

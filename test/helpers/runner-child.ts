@@ -14,9 +14,9 @@ export interface ChildRunner {
   output(): string;
 }
 
-/** Starts test/runner/fixtures/child-runner.ts as a real process on the given store. */
-export function spawnRunner(opts: { url: string; schema?: string; dir: string; holder: string; killAt?: string; leaseTtlMs?: number }): ChildRunner {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+/** Starts test/runner/fixtures/child-runner.ts (or another runner `script`) as a real process on the given store. */
+export function spawnRunner(opts: { url: string; schema?: string; dir: string; holder: string; killAt?: string; leaseTtlMs?: number; script?: string; env?: Record<string, string> }): ChildRunner {
+  const child = spawn(process.execPath, ['--import', 'tsx', opts.script ?? script], {
     cwd: root,
     env: {
       ...process.env,
@@ -27,6 +27,7 @@ export function spawnRunner(opts: { url: string; schema?: string; dir: string; h
       LG_KILL_AT: opts.killAt ?? '',
       LG_LEASE_TTL_MS: String(opts.leaseTtlMs ?? 1500),
       LG_POLL_MS: '100',
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,25 @@
+import { credentialOf } from '../lib/context.js';
+import { defineResponder, schema } from '../lib/define.js';
+import { AUTH_ERROR, countLogLines } from '../lib/logs.js';
+
+interface Params {
+  windowMs: number;
+  /** More auth errors than this in the window fail the step (and the old key is not revoked). */
+  maxAuthErrors: number;
+}
+
+/** Watches the bot's logs for auth errors for a short window before the old key is revoked. */
+export const monitor = defineResponder<Params>({
+  name: 'monitor',
+  params: schema.object({ windowMs: schema.ms(120_000, 1), maxAuthErrors: { type: 'integer', minimum: 0, default: 0 } }),
+  plan: (ctx, p) => `watch ${credentialOf(ctx).workload.deployment}'s logs for auth errors for ${p.windowMs ?? 120_000} ms`,
+  async run(ctx, params) {
+    const windowMs = params.windowMs ?? 120_000;
+    const max = params.maxAuthErrors ?? 0;
+    await ctx.note('monitor.start', `watching the bot's logs for auth errors for ${windowMs} ms`);
+    const { matches, pods } = await countLogLines(ctx, AUTH_ERROR, windowMs);
+    const outputs = { authErrors: matches, pods, windowMs };
+    if (matches > max) return { status: 'failed', outputs, message: `${matches} auth error(s) in the bot's logs within ${windowMs} ms (at most ${max} allowed); the new key is not working for the bot: check its IPs and permissions (runbook: New Key Rejected)` };
+    return { status: 'succeeded', outputs, message: `${matches} auth error(s) from ${pods} pod(s) in ${windowMs} ms` };
+  },
+});

@@ -1,0 +1,32 @@
+import type { StepContext } from '../../src/runner/responder.js';
+import { alert, type Severity } from '../lib/alert.js';
+import { defineResponder, schema } from '../lib/define.js';
+
+interface Params {
+  severity: Severity;
+  message?: string;
+}
+
+/** Tells people through every configured notifier: what ran, how long each step took, what failed. */
+export const notify = defineResponder<Params>({
+  name: 'notify',
+  params: schema.object({ severity: { type: 'string', enum: ['info', 'warning', 'page'], default: 'info' }, message: { type: 'string', minLength: 1 } }),
+  plan: (_ctx, p) => `send a ${p.severity ?? 'info'} notification`,
+  async run(ctx, params) {
+    const text = params.message ?? summary(ctx);
+    const { slack, eventIds } = await alert(ctx, params.severity ?? 'info', text, { steps: stepTimes(ctx) });
+    return { status: 'succeeded', outputs: { slack, eventbridge: eventIds.length }, message: `sent (${[slack && 'Slack', eventIds.length && 'EventBridge', 'timeline'].filter(Boolean).join(', ')})` };
+  },
+});
+
+function stepTimes(ctx: StepContext) {
+  return ctx.journal.runs.filter((r) => r.step !== ctx.key.step).map((r) => ({ step: r.step, attempt: r.attempt, status: r.status, ms: r.finishedAt === null ? null : r.finishedAt - r.startedAt }));
+}
+
+function summary(ctx: StepContext): string {
+  const steps = stepTimes(ctx);
+  const failed = ctx.journal.runs.filter((r) => r.status === 'failed').at(-1);
+  const line = steps.map((s) => `${s.step} ${s.status}${s.ms === null ? '' : ` ${s.ms} ms`}`).join(', ');
+  const head = failed ? `${ctx.incident.playbook} for ${ctx.incident.credentialId} stopped: ${failed.step} failed: ${failed.error ?? 'failed'}` : `${ctx.incident.playbook} for ${ctx.incident.credentialId} completed`;
+  return `${head}. Steps: ${line || 'none'}.`;
+}

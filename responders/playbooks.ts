@@ -1,0 +1,121 @@
+import type { Config } from '../src/config/schema.js';
+import type { PlaybookName, StepName } from '../src/core/incident.js';
+import { PLAYBOOKS } from '../src/core/incident.js';
+import { buildPlan, validatePlan, type Plan, type PlanStepInput } from '../src/runner/playbook.js';
+import type { ResponderRegistry } from '../src/runner/responder.js';
+
+/**
+ * The default playbooks of DESIGN.md as data. Config (`playbooks.<name>.steps`) replaces a
+ * playbook's steps; a step it leaves without a budget or retry policy gets its responder's
+ * default below (the runbook's time budgets).
+ */
+type Policy = Required<Pick<PlanStepInput, 'timeoutMs' | 'retries' | 'backoffMs'>>;
+
+export const STEP_POLICIES: Record<StepName, Policy> = {
+  assess: { timeoutMs: 30_000, retries: 0, backoffMs: 1_000 },
+  // One hour of deferral at most, plus the checks themselves.
+  preflight: { timeoutMs: 3_900_000, retries: 0, backoffMs: 1_000 },
+  freeze: { timeoutMs: 30_000, retries: 2, backoffMs: 500 },
+  cancel: { timeoutMs: 60_000, retries: 2, backoffMs: 1_000 },
+  revoke: { timeoutMs: 60_000, retries: 3, backoffMs: 1_000 },
+  rotate: { timeoutMs: 120_000, retries: 2, backoffMs: 2_000 },
+  promote: { timeoutMs: 30_000, retries: 3, backoffMs: 1_000 },
+  restore: { timeoutMs: 300_000, retries: 1, backoffMs: 2_000 },
+  // Bybit activates a new key within a minute: the key check waits up to 90 s.
+  verify: { timeoutMs: 120_000, retries: 1, backoffMs: 2_000 },
+  // The default window is 2 min.
+  monitor: { timeoutMs: 180_000, retries: 0, backoffMs: 1_000 },
+  notify: { timeoutMs: 15_000, retries: 2, backoffMs: 1_000 },
+};
+
+interface PlaybookDef {
+  steps: PlanStepInput[];
+  onFailure?: PlanStepInput[];
+}
+
+/** Escalation of a rotation that failed before the old key was revoked: never back to a suspected key. */
+const ESCALATE: PlanStepInput[] = [
+  { step: 'freeze', params: { snapshotPositions: false } },
+  { step: 'revoke', params: { key: 'new', unlessCurrent: true } },
+  { step: 'notify', params: { severity: 'page' } },
+];
+
+const EMERGENCY: PlanStepInput[] = [
+  { step: 'assess' },
+  { step: 'rotate', params: { stage: 'AWSPENDING' } },
+  { id: 'verify-pending', step: 'verify', params: { key: 'new', checks: ['key'] } },
+  { step: 'promote', params: { to: 'new' } },
+  { step: 'restore', params: { key: 'new' } },
+  { id: 'verify', step: 'verify', params: { key: 'new', checks: ['key', 'pods'] } },
+  { step: 'monitor', params: { windowMs: 120_000 } },
+  { step: 'revoke', params: { key: 'target' } },
+  { step: 'notify', params: { severity: 'info' } },
+];
+
+export const DEFAULT_PLAYBOOKS: Record<PlaybookName, PlaybookDef> = {
+  // Containment first: freeze together with cancel on the leaked key, then revoke it at once.
+  'break-glass': {
+    steps: [
+      { step: 'freeze', group: 'contain' },
+      { step: 'cancel', group: 'contain', params: { key: 'target' } },
+      { step: 'revoke', params: { key: 'target' } },
+      { step: 'rotate', params: { stage: 'AWSCURRENT' } },
+      // Sweeps what was placed before the revoke landed; the old key cannot cancel any more.
+      { id: 'cancel-new', step: 'cancel', params: { key: 'new' } },
+      { step: 'restore', params: { key: 'new' } },
+      { step: 'verify', params: { key: 'new', checks: ['key', 'pods', 'positions'] } },
+      { step: 'notify', params: { severity: 'info' } },
+    ],
+    onFailure: [{ step: 'notify', params: { severity: 'page' } }],
+  },
+  emergency: { steps: EMERGENCY, onFailure: ESCALATE },
+  scheduled: {
+    steps: [
+      { step: 'preflight' },
+      ...EMERGENCY.filter((s) => s.step !== 'assess' && s.step !== 'revoke' && s.step !== 'notify'),
+      // The old key is not suspected: it stays valid for a grace period, then a durable timer revokes it.
+      { step: 'revoke', params: { key: 'target', afterMs: 86_400_000 } },
+      { step: 'notify', params: { severity: 'info' } },
+    ],
+    onFailure: [
+      { step: 'revoke', params: { key: 'new', unlessCurrent: true } },
+      { step: 'notify', params: { severity: 'page' } },
+    ],
+  },
+  // One incident per credential the person had access to, each an emergency rotation.
+  offboarding: { steps: EMERGENCY, onFailure: ESCALATE },
+  lockdown: {
+    steps: [
+      { step: 'freeze', group: 'contain' },
+      { step: 'cancel', group: 'contain', params: { key: 'latest' } },
+      { step: 'revoke', params: { scope: 'account' } },
+      { step: 'notify', params: { severity: 'page', message: 'lockdown: the bot is frozen, every sub-account key is deleted and orders are cancelled; master keys other than LeakGuard\'s must be deleted by a person' } },
+    ],
+  },
+  rollback: {
+    steps: [
+      { step: 'promote', params: { to: 'previous' } },
+      { step: 'restore', params: { key: 'promoted' } },
+      { step: 'verify', params: { key: 'promoted', checks: ['key', 'pods'] } },
+      // The incident's target is the newer key (AWSCURRENT when the rollback opened): now unused.
+      { step: 'revoke', params: { key: 'target' } },
+      { step: 'notify', params: { severity: 'info' } },
+    ],
+    onFailure: [{ step: 'notify', params: { severity: 'page' } }],
+  },
+};
+
+const withPolicy = (s: PlanStepInput): PlanStepInput => ({ ...(STEP_POLICIES[s.step as StepName] ?? {}), ...structuredClone(s) });
+
+/** The plan of a playbook: the default, or its override from config, with every step's budget and retries. */
+export function playbookPlan(name: PlaybookName, overrides: Config['playbooks'] = {}): Plan {
+  const def = DEFAULT_PLAYBOOKS[name];
+  const steps = (overrides[name]?.steps as PlanStepInput[] | undefined) ?? def.steps;
+  return buildPlan(name, steps.map(withPolicy), (def.onFailure ?? []).map(withPolicy));
+}
+
+/** Every problem of every playbook (and override) as sentences, for the config check at load time. */
+export function checkPlaybooks(overrides: Config['playbooks'], responders: ResponderRegistry): string[] {
+  const unknown = Object.keys(overrides).filter((n) => !(PLAYBOOKS as readonly string[]).includes(n)).map((n) => `playbooks.${n}: no such playbook (known: ${PLAYBOOKS.join(', ')})`);
+  return [...unknown, ...PLAYBOOKS.flatMap((name) => validatePlan(playbookPlan(name, overrides), responders).map((e) => `playbooks.${name}: ${e}`))];
+}

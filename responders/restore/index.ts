@@ -1,0 +1,56 @@
+import type { StepContext } from '../../src/runner/responder.js';
+import { client, credentialOf } from '../lib/context.js';
+import { defineResponder, schema } from '../lib/define.js';
+import { keyParam, loadKey, type KeyChoice } from '../lib/keys.js';
+
+interface Params {
+  /** The key the pods must end up with. */
+  key: KeyChoice;
+  pollMs: number;
+  /** Replicas to set; the count the freeze recorded (or the current count) when absent. */
+  replicas?: number;
+}
+
+/**
+ * Brings the bot back on the new key: for external-secrets delivery, forces the sync and waits
+ * until the Kubernetes Secret holds the new key's fingerprint; then sets replicas and the
+ * restart annotation in one patch and waits for the rollout with kubectl's rules. Without a
+ * freeze the patch is a rolling restart: the bot is never at 0. Asks for approval first when
+ * orders nobody's bot placed were found after the revoke.
+ */
+export const restore = defineResponder<Params>({
+  name: 'restore',
+  params: schema.object({ key: keyParam('new'), pollMs: schema.ms(250, 10), replicas: { type: 'integer', minimum: 1 } }),
+  plan: (ctx) => `restart ${credentialOf(ctx).workload.namespace}/${credentialOf(ctx).workload.deployment} on the new key and wait for the rollout`,
+  async run(ctx, params) {
+    const credential = credentialOf(ctx);
+    const w = credential.workload;
+    const unauthorized = unauthorizedAfterRevoke(ctx);
+    if (unauthorized) await ctx.approval({ reason: `${unauthorized} order(s) nobody's bot placed were open after the revoke: someone else trades on the account; check before the bot comes back` });
+
+    if (credential.delivery.mode === 'external-secrets') {
+      const { externalSecret, secretName } = credential.delivery;
+      const key = await loadKey(ctx, params.key ?? 'new');
+      const es = client(ctx, 'externalSecrets');
+      await ctx.checkpoint();
+      await es.forceSync(w.namespace, externalSecret, ctx.token, ctx.signal);
+      await ctx.note('restore.sync', `forced ExternalSecret ${w.namespace}/${externalSecret} to sync; waiting for ${key.hint} in Secret ${secretName}`);
+      await es.waitForFingerprint(w.namespace, secretName, 'api_key', key.fingerprint, { pollMs: params.pollMs ?? 250, signal: ctx.signal });
+      await ctx.note('restore.synced', `Secret ${w.namespace}/${secretName} holds the new key ${key.hint}`);
+    }
+    const workload = client(ctx, 'workload');
+    await ctx.checkpoint();
+    // The token as restartedAt makes the patch idempotent for this attempt and names the rollout verify looks for.
+    const restartedAt = ctx.token;
+    const { replicas, changed } = await workload.restore(w, restartedAt, { ...(params.replicas ? { replicas: params.replicas } : {}), signal: ctx.signal });
+    await ctx.note('restore.patched', `${w.namespace}/${w.deployment}: ${replicas} replica(s) and a rollout restart${changed ? '' : ' (already set)'}`, { replicas, restartedAt });
+    const status = await workload.waitForRollout(w, { pollMs: params.pollMs ?? 250, signal: ctx.signal });
+    await ctx.note('restore.rolled_out', status);
+    return { status: 'succeeded', outputs: { restartedAt, replicas }, message: status };
+  },
+});
+
+/** Orders without the bot's prefix found by a cancel that ran after the target was revoked. */
+function unauthorizedAfterRevoke(ctx: StepContext): number {
+  return ctx.journal.runs.filter((r) => r.status === 'succeeded' && r.outputs.afterRevoke === true).reduce((n, r) => n + Number(r.outputs.foreignOrders ?? 0), 0);
+}

@@ -1,0 +1,76 @@
+import type { StepContext, StepOutcome } from '../../src/runner/responder.js';
+import { callCtx, client, credentialOf, exchangeOf } from '../lib/context.js';
+import { defineResponder, schema } from '../lib/define.js';
+import { keepFrozen } from '../lib/frozen.js';
+import { askHuman } from '../lib/human.js';
+import { keyParam, loadKey, versionFor, type KeyChoice } from '../lib/keys.js';
+import { revokeAccount } from './account.js';
+
+interface Params {
+  key: KeyChoice;
+  scope: 'key' | 'account';
+  /** Leave the key alone when it is AWSCURRENT (in use): deletes only an unused new key. */
+  unlessCurrent: boolean;
+  /** Revoke after this grace period, by a durable timer, instead of now. */
+  afterMs?: number;
+}
+
+/**
+ * Deletes a key at the exchange: the incident's target (or the new key, to clean up an
+ * abandoned rotation), or with scope `account` every sub-account key LeakGuard can see.
+ * "Already gone" is success. A sub-account key is deleted with LeakGuard's master key; a key
+ * without a sub-account (a master key) deletes itself with delete-api, signed by itself.
+ */
+export const revoke = defineResponder<Params>({
+  name: 'revoke',
+  params: schema.object({
+    key: keyParam('target'),
+    scope: { type: 'string', enum: ['key', 'account'], default: 'key' },
+    unlessCurrent: { type: 'boolean', default: false },
+    afterMs: { type: 'integer', minimum: 1 },
+  }),
+  plan: (ctx, p) => (p.scope === 'account' ? `delete every key of ${credentialOf(ctx).id}'s sub-account` : `delete the ${p.key ?? 'target'} key at the exchange${p.afterMs ? ` after ${p.afterMs} ms` : ''}`),
+  async run(ctx, params) {
+    if (params.afterMs) return schedule(ctx, params);
+    await keepFrozen(ctx);
+    if (params.scope === 'account') return revokeAccount(ctx);
+    return revokeKey(ctx, params.key ?? 'target', params.unlessCurrent ?? false);
+  },
+});
+
+/** The grace-period form (scheduled rotation): a durable timer runs this step again without the delay. */
+async function schedule(ctx: StepContext, params: Params): Promise<StepOutcome> {
+  const { afterMs, ...now } = params;
+  await ctx.schedule({ name: 'grace', delayMs: afterMs!, responder: 'revoke', params: { ...now }, timeoutMs: 60_000, retries: 5 });
+  const at = new Date(ctx.clock.now() + afterMs!).toISOString();
+  return { status: 'succeeded', outputs: { scheduledFor: at }, message: `the ${params.key ?? 'target'} key is revoked at ${at}` };
+}
+
+async function revokeKey(ctx: StepContext, choice: KeyChoice, unlessCurrent: boolean): Promise<StepOutcome> {
+  const credential = credentialOf(ctx);
+  const secrets = client(ctx, 'secrets');
+  const versionId = versionFor(ctx, choice);
+  if (!versionId) return { status: 'skipped', outputs: { key: choice }, message: `there is no ${choice} key to delete (rotate made none)` };
+  if (unlessCurrent && (await secrets.versionAt(credential.secretId, 'AWSCURRENT', ctx.signal))?.versionId === versionId) {
+    return { status: 'skipped', outputs: { key: choice, versionId }, message: `the ${choice} key is AWSCURRENT (in use); left in place` };
+  }
+  const exchange = exchangeOf(ctx);
+  const key = await loadKey(ctx, choice);
+  let alreadyGone: boolean;
+  if (exchange.capabilities.revokeKey !== 'api') {
+    await askHuman(ctx, `In the ${exchange.name} API management page, delete the API key starting with ${key.hint} (credential ${credential.id}), then confirm.`);
+    alreadyGone = false;
+  } else if (credential.account.uid && credential.account.masterKey) {
+    const master = await client(ctx, 'masterKey')(credential, ctx.signal);
+    await ctx.checkpoint();
+    ({ alreadyGone } = await exchange.deleteSubKey(master, key.keyId, credential.account.uid, callCtx(ctx)));
+  } else {
+    // No sub-account: a master key, which only deletes itself.
+    await ctx.checkpoint();
+    ({ alreadyGone } = await exchange.deleteOwnKey(key.material, callCtx(ctx)));
+  }
+  await ctx.note('revoke.done', alreadyGone ? `key ${key.hint} was already gone` : `key ${key.hint} deleted at ${exchange.name}`, { keyHint: key.hint, alreadyGone });
+  // An abandoned new key must not stay staged for the next reader.
+  await secrets.clearPending(credential.secretId, versionId, ctx.signal);
+  return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, versionId, alreadyGone, revokedFingerprint: key.fingerprint }, message: alreadyGone ? 'already gone' : `deleted ${key.hint}` };
+}

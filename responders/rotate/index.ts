@@ -1,0 +1,77 @@
+import { keyHint } from '../../src/core/fingerprint.js';
+import { client, credentialOf, exchangeOf, targetOf } from '../lib/context.js';
+import { defineResponder, schema } from '../lib/define.js';
+import { keepFrozen } from '../lib/frozen.js';
+import { askHuman } from '../lib/human.js';
+import { rotatedOutcome } from './outcome.js';
+import { adopt, discardUnstored, sweepOrphans, tokensSoFar } from './recover.js';
+import { newKeySpec } from './spec.js';
+
+export interface RotateParams {
+  stage: 'AWSCURRENT' | 'AWSPENDING';
+  reason?: string;
+  /** Used only when the target's permissions could not be read when the incident opened. */
+  permissions?: Record<string, string[]>;
+  readOnly: boolean;
+}
+
+/**
+ * A new key with the target's permissions, its IPs plus LeakGuard's egress IPs, and the
+ * step's token as its note, stored in Secrets Manager with the token as ClientRequestToken.
+ * After a crash it adopts the version whose VersionId is one of its tokens; otherwise it
+ * deletes every exchange key whose note is one of its tokens before it creates one, so no key
+ * is ever left behind. Lambda-owned secrets are rotated with RotateSecret instead.
+ */
+export const rotate = defineResponder<RotateParams>({
+  name: 'rotate',
+  params: schema.object({
+    stage: { type: 'string', enum: ['AWSCURRENT', 'AWSPENDING'], default: 'AWSPENDING' },
+    reason: { type: 'string' },
+    permissions: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+    readOnly: { type: 'boolean', default: false },
+  }),
+  plan: (ctx, p) => `create a new key like ${targetOf(ctx).keyHint} and store it in ${credentialOf(ctx).secretId} as ${credentialOf(ctx).rotationOwner === 'lambda' ? 'AWSCURRENT via RotateSecret' : (p.stage ?? 'AWSPENDING')}`,
+  async run(ctx, params) {
+    const credential = credentialOf(ctx);
+    const secrets = client(ctx, 'secrets');
+    await keepFrozen(ctx);
+    const adopted = await adopt(ctx, tokensSoFar(ctx));
+    if (adopted) return adopted;
+
+    if (credential.rotationOwner === 'lambda') {
+      await ctx.checkpoint();
+      await ctx.note('rotate.lambda', `RotateSecret on ${credential.secretId}; waiting for the rotation function`);
+      const versionId = await secrets.rotate(credential.secretId, ctx.token, { signal: ctx.signal });
+      return rotatedOutcome(ctx, versionId, 'AWSCURRENT', 'rotated by the rotation function');
+    }
+    const stage = params.stage ?? 'AWSPENDING';
+    const exchange = exchangeOf(ctx);
+    const spec = newKeySpec(ctx, params);
+    const secret = { created_at: new Date(ctx.clock.now()).toISOString(), created_by: 'leakguard', rotation_reason: params.reason ?? `${ctx.incident.playbook} (incident ${ctx.incident.id})` };
+
+    if (exchange.capabilities.createKey !== 'api') {
+      const data = await askHuman(ctx, `In the ${exchange.name} API management page, create a key with permissions ${JSON.stringify(spec.permissions)} and IP access ${spec.ips.join(', ') || 'unrestricted'}, then complete task ${ctx.token} with {"api_key","api_secret"}.`);
+      // Best: whoever took the confirmation stored the key under the task id (this step's token) already.
+      const stored = await adopt(ctx, [ctx.token]);
+      if (stored) return stored;
+      if (typeof data.api_key !== 'string' || typeof data.api_secret !== 'string') throw new Error(`the confirmation of task ${ctx.token} lacks api_key and api_secret; complete it again with both`);
+      await ctx.checkpoint();
+      const versionId = await secrets.writeKey(credential.secretId, ctx.token, { api_key: data.api_key, api_secret: data.api_secret, api_key_id: data.api_key, ...secret }, stage, ctx.signal);
+      return rotatedOutcome(ctx, versionId, stage, 'stored the key a person created');
+    }
+
+    const master = await client(ctx, 'masterKey')(credential, ctx.signal);
+    await sweepOrphans(ctx, master);
+    await ctx.checkpoint();
+    const created = await exchange.createSubKey(master, spec, { signal: ctx.signal });
+    await ctx.note('rotate.created', `new key ${keyHint(created.info.keyId)} at ${exchange.name} (note = step token)`, { keyHint: keyHint(created.info.keyId), ips: spec.ips, permissions: spec.permissions });
+    await ctx.checkpoint();
+    try {
+      const versionId = await secrets.writeKey(credential.secretId, ctx.token, { api_key: created.material.apiKey, api_secret: created.material.apiSecret, api_key_id: created.info.keyId, ...secret }, stage, ctx.signal);
+      return await rotatedOutcome(ctx, versionId, stage, `new key ${keyHint(created.info.keyId)} stored as ${stage}`);
+    } catch (err) {
+      await discardUnstored(ctx, master, created.info.keyId);
+      throw err;
+    }
+  },
+});

@@ -1,0 +1,11 @@
+import { fingerprint, keyHint } from '../../src/core/fingerprint.js';
+import type { StepContext, StepOutcome } from '../../src/runner/responder.js';
+import { client, credentialOf } from '../lib/context.js';
+
+/** What rotate records: the new version and the key's hint and fingerprint, read back from that version. */
+export async function rotatedOutcome(ctx: StepContext, versionId: string, stage: string, message: string): Promise<StepOutcome> {
+  const secretId = credentialOf(ctx).secretId;
+  const v = await client(ctx, 'secrets').readKey(secretId, { versionId }, ctx.signal);
+  await ctx.note('rotate.stored', `version ${versionId} of ${secretId} holds the new key (${stage})`, { versionId, stage });
+  return { status: 'succeeded', outputs: { newVersionId: versionId, newKeyHint: keyHint(v.secret.api_key_id), newFingerprint: fingerprint(v.secret.api_key), stage }, message };
+}

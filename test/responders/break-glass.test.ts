@@ -1,0 +1,101 @@
+import t from 'tap';
+import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { eventually } from '../helpers/runner-child.js';
+import { keyHint } from '../../src/core/fingerprint.js';
+import { fastPlan, responderWorld, worldSecrets } from './harness.js';
+import { WORLD } from '../sim/world.js';
+
+t.setTimeout(180_000);
+
+t.test('break-glass from a new incident to resolved, against the simulators with the simulated bot', async (t) => {
+  const env = await responderWorld(t);
+  const { world } = env;
+  const leaked = world.accounts.botKey;
+  await env.botTrading(leaked.apiKey.slice(0, 4));
+
+  // What the world looks like at exact points of the run, seen from the simulators themselves.
+  const seen: Record<string, unknown> = {};
+  env.hooks.push((e) => {
+    if (e.type === 'step.started' && e.step === 'revoke') seen.podsAtRevoke = env.botPods().length;
+    if (e.type === 'step.finished' && e.step === 'cancel-new') seen.openAfterSweep = world.bybit.orders().filter((o) => ['New', 'PartiallyFilled', 'Untriggered'].includes(o.orderStatus)).length;
+  });
+
+  const incident = await env.open(fastPlan('break-glass'));
+  t.equal(incident.target?.keyHint, keyHint(leaked.apiKey), 'the target is recorded when the incident opens');
+  t.same(incident.target?.ips, [WORLD.botIp, WORLD.leakguardIp]);
+  env.runner.start();
+  const done = await env.waitForState(incident.id, ['resolved', 'needs_attention', 'aborted'], 90_000);
+  const timeline = await env.store.listTimeline(incident.id);
+  t.equal(done.state, 'resolved', timeline.filter((e) => e.type === 'step.failed' || e.type === 'incident.state_changed').map((e) => e.message).join('\n'));
+
+  t.equal(seen.podsAtRevoke, 0, 'no pod of the bot was left once freeze finished');
+  t.ok(world.bybit.keys().find((k) => k.apiKey === leaked.apiKey)?.deletedAt, 'the leaked key is deleted at the exchange');
+  t.equal(seen.openAfterSweep, 0, 'no order of any kind was open after the sweep with the new key');
+  t.equal(world.bybit.orders().filter((o) => o.placedBy === leaked.apiKey && ['New', 'PartiallyFilled', 'Untriggered'].includes(o.orderStatus)).length, 0, 'nothing the leaked key placed is open');
+
+  const versions = world.secretsManager.secret(WORLD.secretId)!.versions;
+  const current = versions.find((v) => v.stages.includes('AWSCURRENT'))!;
+  const previous = versions.find((v) => v.stages.includes('AWSPREVIOUS'))!;
+  t.equal(previous.versionId, incident.target?.versionId, 'the leaked key is AWSPREVIOUS');
+  const fresh = JSON.parse(current.secretString!) as { api_key: string };
+  t.not(fresh.api_key, leaked.apiKey, 'AWSCURRENT holds a new key');
+  t.equal(versions.length, 2, 'one secret version for the rotation');
+
+  const live = world.bybit.keys().filter((k) => k.uid === world.accounts.subUid && !k.deletedAt);
+  t.same(live.map((k) => k.apiKey), [fresh.api_key], 'exactly one live key on the sub-account: the new one');
+  const made = live[0]!;
+  t.same(made.permissions, leaked.permissions, "the new key has the leaked key's permissions");
+  t.same([...made.ips].sort(), [WORLD.botIp, WORLD.leakguardIp].sort(), "its IPs: the leaked key's plus LeakGuard's egress IP");
+
+  await t.resolves(
+    (async () => {
+      const deadline = Date.now() + 20_000;
+      while (world.bot.placedWith(fresh.api_key.slice(0, 4)) === 0) {
+        if (Date.now() > deadline) throw new Error('the bot never traded on the new key');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })(),
+    'the simulated bot trades again, on the new key',
+  );
+  t.equal(env.botPods().length, 3, 'the replica count from before the freeze is back');
+
+  const runs = await env.store.listStepRuns(incident.id);
+  t.same(runs.find((r) => r.step === 'verify')?.outputs.positionsMatch, true, 'positions match the snapshot');
+  for (const step of ['freeze', 'cancel', 'revoke', 'rotate', 'cancel-new', 'restore', 'verify', 'notify']) {
+    const started = timeline.find((e) => e.type === 'step.started' && e.data.step === step);
+    const finished = timeline.find((e) => e.type === 'step.finished' && e.data.step === step);
+    t.ok(started && finished && finished.at >= started.at, `${step} is on the timeline with its start and finish`);
+  }
+  await env.clients.slack?.flush();
+  t.match(world.slack.messagesTo(world.slackWebhook).map((m) => JSON.stringify(m)).join('\n'), /break-glass for bybit-prod-trading completed/, 'the completion went to Slack');
+
+  const everything = JSON.stringify({ timeline, runs, incident: await env.store.getIncident(incident.id) }) + env.log.text();
+  for (const secret of worldSecrets(env)) t.notOk(everything.includes(secret), 'no key or secret in the store, the timeline or the log');
+});
+
+t.test('a scale-up by someone else while the incident holds the bot frozen is frozen again, on the timeline and in the alert', async (t) => {
+  const env = await responderWorld(t);
+  const { world } = env;
+  await env.botTrading(world.accounts.botKey.apiKey.slice(0, 4));
+  const apps = world.kubernetes.kubeConfig(WORLD.namespace).makeApiClient(AppsV1Api);
+  let scaledUp: Promise<unknown> | undefined;
+  env.hooks.push((e) => {
+    if (e.type !== 'step.finished' || e.step !== 'revoke' || scaledUp) return;
+    // Someone (a GitOps sync, a person) scales the bot up while rotate is about to start; rotate's first look is held back until it has.
+    world.kubernetes.faults.inject('get deployments', { kind: 'latency', ms: 500, times: 1 });
+    scaledUp = apps.patchNamespacedDeployment({ name: WORLD.deployment, namespace: WORLD.namespace, body: { spec: { replicas: 2 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
+  });
+  const incident = await env.open(fastPlan('break-glass'));
+  env.runner.start();
+  const done = await env.waitForState(incident.id, ['resolved', 'needs_attention', 'aborted'], 90_000);
+  await scaledUp;
+  t.equal(done.state, 'resolved');
+  const timeline = await env.store.listTimeline(incident.id);
+  const refrozen = timeline.find((e) => e.type === 'alert' && /scaled up to 2 by someone else/.test(e.message));
+  t.ok(refrozen, 'the refreeze is on the timeline');
+  t.equal(refrozen?.data.step, 'rotate', 'noticed by the next step');
+  await env.clients.slack?.flush();
+  t.match(world.slack.messagesTo(world.slackWebhook).map((m) => m.text).join('\n'), /scaled up to 2 by someone else.*froze it again/, 'and in the alert');
+  await eventually(async () => (env.botPods().length === 3 ? true : undefined), 'three pods', 20_000);
+  t.pass('restore brought back the count from before the freeze, not the intruder\'s');
+});
