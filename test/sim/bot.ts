@@ -69,7 +69,13 @@ export class SimulatedBot {
     const signal = AbortSignal.any([ctx.signal, this.#stopped.signal]);
     const stats: PodStats = { pod: name, keyHint: null, placed: 0, authErrors: 0, running: true };
     this.pods.set(name, stats);
-    const log = (line: string) => ctx.appendLog(`${new Date().toISOString()} ${line}`);
+    const log = (line: string) => {
+      try {
+        ctx.appendLog(`${new Date().toISOString()} ${line}`);
+      } catch {
+        // The pod is already gone (its grace period ended while a call was in flight): nothing reads its log now.
+      }
+    };
     try {
       const key = await this.#readKey(ctx.env);
       stats.keyHint = key.apiKey.slice(0, 4);
