@@ -127,7 +127,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
           ],
         },
       },
-    } as never,
+    },
   });
 
   return {
