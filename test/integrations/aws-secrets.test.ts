@@ -122,3 +122,17 @@ t.test('lambda rotation: RotateSecret and wait until the token version is AWSCUR
   setTimeout(() => ac.abort(new Error('rotate budget over')), 200);
   await t.rejects(client.rotate('prod/lambda', 'rot-token-0000000000000000000000002', { pollMs: 20, signal: ac.signal }), { message: 'rotate budget over' });
 });
+
+t.test('no AWS credentials at all says how to provide them', async (t) => {
+  const { SecretsClient: Client } = await import('../../src/integrations/aws/secrets.js');
+  const saved = { ...process.env };
+  for (const k of Object.keys(process.env)) if (k.startsWith('AWS_')) delete process.env[k];
+  process.env.AWS_SHARED_CREDENTIALS_FILE = '/nonexistent';
+  process.env.AWS_CONFIG_FILE = '/nonexistent';
+  process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  t.teardown(() => {
+    process.env = saved;
+  });
+  const client = new Client({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }, systemClock, new Scrubber(), { ...FAST_POLICY, retries: 0 });
+  await t.rejects(client.readKey(ID), { kind: 'invalid_key', message: /no AWS credentials found\. Next: give LeakGuard AWS credentials/ });
+});

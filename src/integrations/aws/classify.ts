@@ -21,6 +21,8 @@ export function classifyAws(system: string, actions: Partial<Record<FailureKind,
     const net = connectionFailure(err);
     if (net) return new IntegrationError({ system, operation, ...net, retryable: true, action: `check network access from LeakGuard to ${system} (endpoint, VPC endpoint, proxy); the call is retried`, cause: err });
     const e = err as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    if (e.name === 'CredentialsProviderError')
+      return new IntegrationError({ system, operation, kind: 'invalid_key', retryable: false, detail: 'no AWS credentials found', action: "give LeakGuard AWS credentials: an IAM role for its service account (IRSA), AWS_* environment variables or a profile", code: e.name, cause: err });
     const status = e.$metadata?.httpStatusCode;
     const name = e.name ?? 'Error';
     const kind: FailureKind = KINDS[name] ?? (status && status >= 500 ? 'unavailable' : 'failed');
