@@ -73,11 +73,15 @@ export const DEFAULT_PLAYBOOKS: Record<PlaybookName, PlaybookDef> = {
     steps: [
       { step: 'preflight' },
       ...EMERGENCY.filter((s) => s.step !== 'assess' && s.step !== 'revoke' && s.step !== 'notify'),
-      // The old key is not suspected: it stays valid for a grace period, then a durable timer revokes it.
-      { step: 'revoke', params: { key: 'target', afterMs: 86_400_000 } },
+      // The old key is not suspected: it stays valid for a grace period, then a durable timer revokes
+      // it, unless a rollback has made it AWSCURRENT again by then.
+      { step: 'revoke', params: { key: 'target', afterMs: 86_400_000, unlessCurrent: true } },
       { step: 'notify', params: { severity: 'info' } },
     ],
+    // The old key is not suspected: the secret and the bot go back to it, and the unused new key is deleted.
     onFailure: [
+      { step: 'promote', params: { to: 'target' } },
+      { step: 'restore', params: { key: 'target', ifSecretMoved: true } },
       { step: 'revoke', params: { key: 'new', unlessCurrent: true } },
       { step: 'notify', params: { severity: 'page' } },
     ],
@@ -86,15 +90,26 @@ export const DEFAULT_PLAYBOOKS: Record<PlaybookName, PlaybookDef> = {
   offboarding: { steps: EMERGENCY, onFailure: ESCALATE },
   lockdown: {
     steps: [
-      { step: 'freeze', group: 'contain' },
-      { step: 'cancel', group: 'contain', params: { key: 'latest' } },
-      { step: 'revoke', params: { scope: 'account' } },
-      { step: 'notify', params: { severity: 'page', message: 'lockdown: the bot is frozen, every sub-account key is deleted and orders are cancelled; master keys other than LeakGuard\'s must be deleted by a person' } },
+      // Every sub-account key dies at once, an intruder's too. Positions are not read: the keys are going.
+      { step: 'freeze', group: 'contain', params: { snapshotPositions: false } },
+      { step: 'revoke', group: 'contain', params: { scope: 'account' } },
+      // No key is left to cancel with: a fresh one sweeps the book and is deleted right after.
+      { step: 'rotate', params: { stage: 'AWSPENDING', reason: 'lockdown: a key to cancel every open order with, deleted right after' } },
+      { step: 'cancel', params: { key: 'new' } },
+      { id: 'revoke-sweep-key', step: 'revoke', params: { key: 'new' } },
+      {
+        step: 'notify',
+        params: { severity: 'page', message: "lockdown: the bot is frozen, every sub-account key LeakGuard can see is deleted and every open order is cancelled; a person must now delete the master account's other keys (a task follows)" },
+      },
+      // A master key deletes only itself: the master account's other keys are a person's task.
+      { id: 'revoke-master-keys', step: 'revoke', params: { scope: 'masters' } },
     ],
+    onFailure: [{ step: 'notify', params: { severity: 'page' } }],
   },
   rollback: {
     steps: [
-      { step: 'promote', params: { to: 'previous' } },
+      // A refusal is final (AWS calls retry inside the client); an operator may insist instead.
+      { step: 'promote', retries: 0, params: { to: 'previous' } },
       { step: 'restore', params: { key: 'promoted' } },
       { step: 'verify', params: { key: 'promoted', checks: ['key', 'pods'] } },
       // The incident's target is the newer key (AWSCURRENT when the rollback opened): now unused.

@@ -23,20 +23,31 @@ export async function failedChecks(ctx: StepContext, p: PreflightParams): Promis
     if (!inside) failed.push(`outside the maintenance window ${p.maintenanceWindow.start}-${p.maintenanceWindow.end} UTC`);
   }
   if (!failed.length && (p.quietSeconds ?? 0) > 0) {
-    const placed = await newOrders(ctx, p.quietSeconds * 1000);
-    if (placed) failed.push(`${placed} new order(s) in the last ${p.quietSeconds} s (a trade may be in progress)`);
+    const recent = await recentOrders(ctx, p.quietSeconds * 1000);
+    if (recent) failed.push(`${recent} (a trade may be in progress)`);
   }
   return failed;
 }
 
-/** Orders that appeared while watching the open orders for `ms`: the exchange gives no order times here. */
-async function newOrders(ctx: StepContext, ms: number): Promise<number> {
+/**
+ * Orders placed in the last `ms`, as a sentence, or undefined. When the exchange dates every
+ * open order, the check is literal, against the exchange's own clock; otherwise it watches the
+ * open orders for `ms` and counts the ones that appear.
+ */
+async function recentOrders(ctx: StepContext, ms: number): Promise<string | undefined> {
   const exchange = exchangeOf(ctx);
-  if (exchange.capabilities.listOpenOrders !== 'api') return 0;
+  if (exchange.capabilities.listOpenOrders !== 'api') return undefined;
   const key = await loadKey(ctx, 'target');
   const scope = scopeOf(credentialOf(ctx));
-  const ids = async () => new Set((await exchange.listOpenOrders(key.material, scope, callCtx(ctx))).map((o) => `${o.category}:${o.orderId}`));
-  const before = await ids();
+  const list = () => exchange.listOpenOrders(key.material, scope, callCtx(ctx));
+  const open = await list();
+  if (open.every((o) => o.createdAt !== null)) {
+    const now = await exchange.serverTime(callCtx(ctx));
+    const placed = open.filter((o) => o.createdAt! > now - ms).length;
+    return placed ? `${placed} open order(s) placed in the last ${ms / 1000} s by ${exchange.name}'s clock` : undefined;
+  }
+  const before = new Set(open.map((o) => `${o.category}:${o.orderId}`));
   await ctx.clock.sleep(ms, ctx.signal);
-  return [...(await ids())].filter((id) => !before.has(id)).length;
+  const appeared = (await list()).filter((o) => !before.has(`${o.category}:${o.orderId}`)).length;
+  return appeared ? `${appeared} new order(s) appeared while watching for ${ms / 1000} s` : undefined;
 }

@@ -1,5 +1,5 @@
 import type { StepContext } from '../../src/runner/responder.js';
-import { client, credentialOf } from '../lib/context.js';
+import { client, credentialOf, targetOf } from '../lib/context.js';
 import { defineResponder, schema } from '../lib/define.js';
 import { keyParam, loadKey, type KeyChoice } from '../lib/keys.js';
 
@@ -9,6 +9,8 @@ interface Params {
   pollMs: number;
   /** Replicas to set; the count the freeze recorded (or the current count) when absent. */
   replicas?: number;
+  /** Skip when AWSCURRENT never held another key than the target in this incident: no pod can have one (failure paths). */
+  ifSecretMoved: boolean;
 }
 
 /**
@@ -20,11 +22,12 @@ interface Params {
  */
 export const restore = defineResponder<Params>({
   name: 'restore',
-  params: schema.object({ key: keyParam('new'), pollMs: schema.ms(250, 10), replicas: { type: 'integer', minimum: 1 } }),
+  params: schema.object({ key: keyParam('new'), pollMs: schema.ms(250, 10), replicas: { type: 'integer', minimum: 1 }, ifSecretMoved: { type: 'boolean', default: false } }),
   plan: (ctx) => `restart ${credentialOf(ctx).workload.namespace}/${credentialOf(ctx).workload.deployment} on the new key and wait for the rollout`,
   async run(ctx, params) {
     const credential = credentialOf(ctx);
     const w = credential.workload;
+    if (params.ifSecretMoved && !secretMoved(ctx)) return { status: 'skipped', message: `AWSCURRENT never left the key ${targetOf(ctx).keyHint} in this incident; the bot needs no restart` };
     const unauthorized = unauthorizedAfterRevoke(ctx);
     if (unauthorized) await ctx.approval({ reason: `${unauthorized} order(s) nobody's bot placed were open after the revoke: someone else trades on the account; check before the bot comes back` });
 
@@ -53,4 +56,12 @@ export const restore = defineResponder<Params>({
 /** Orders without the bot's prefix found by a cancel that ran after the target was revoked. */
 function unauthorizedAfterRevoke(ctx: StepContext): number {
   return ctx.journal.runs.filter((r) => r.status === 'succeeded' && r.outputs.afterRevoke === true).reduce((n, r) => n + Number(r.outputs.foreignOrders ?? 0), 0);
+}
+
+/** Whether AWSCURRENT held a key other than the target at some point of this incident (rotate or promote moved it). */
+function secretMoved(ctx: StepContext): boolean {
+  const target = targetOf(ctx).versionId;
+  return ctx.journal.runs.some(
+    (r) => r.status === 'succeeded' && ((typeof r.outputs.currentVersionId === 'string' && r.outputs.currentVersionId !== target) || (r.outputs.stage === 'AWSCURRENT' && r.outputs.newVersionId !== undefined)),
+  );
 }

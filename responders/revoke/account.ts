@@ -3,18 +3,21 @@ import type { StepContext, StepOutcome } from '../../src/runner/responder.js';
 import { callCtx, client, credentialOf, exchangeOf } from '../lib/context.js';
 import { askHuman } from '../lib/human.js';
 
+/** Whether LeakGuard can delete the account's keys itself: an API for keys and a sub-account to list them in. */
+const byApi = (ctx: StepContext) => exchangeOf(ctx).capabilities.revokeKey === 'api' && Boolean(credentialOf(ctx).account.uid && credentialOf(ctx).account.masterKey);
+
 /**
  * Lockdown: every key of the credential's sub-account that LeakGuard's master key can see is
- * deleted; master keys other than LeakGuard's can only be deleted by a person.
+ * deleted, the bot's and any an intruder made. Without an API for it, a person deletes every key.
  */
 export async function revokeAccount(ctx: StepContext): Promise<StepOutcome> {
   const credential = credentialOf(ctx);
   const exchange = exchangeOf(ctx);
-  const uid = credential.account.uid;
-  if (exchange.capabilities.revokeKey !== 'api' || !uid) {
-    await askHuman(ctx, `In the ${exchange.name} API management page, delete every API key of the account of credential ${credential.id}, then confirm.`);
-    return { status: 'succeeded', outputs: { by: 'person' } };
+  if (!byApi(ctx)) {
+    await askHuman(ctx, `In the ${exchange.name} API management page, delete every API key of the account of credential ${credential.id}, then complete task ${ctx.token}.`);
+    return { status: 'succeeded', outputs: { by: 'person' }, message: 'a person deleted every key' };
   }
+  const uid = credential.account.uid!;
   const master = await client(ctx, 'masterKey')(credential, ctx.signal);
   const keys = await exchange.listSubKeys(master, uid, callCtx(ctx));
   for (const k of keys) {
@@ -22,6 +25,27 @@ export async function revokeAccount(ctx: StepContext): Promise<StepOutcome> {
     const { alreadyGone } = await exchange.deleteSubKey(master, k.keyId, uid, callCtx(ctx));
     await ctx.note('revoke.done', `sub-account key ${keyHint(k.keyId)} ${alreadyGone ? 'was already gone' : 'deleted'}`, { keyHint: keyHint(k.keyId), alreadyGone });
   }
-  await askHuman(ctx, `In the ${exchange.name} web UI, delete every master-account API key except LeakGuard's own, change the account password and check 2FA (runbook: Unauthorized Trades After Rotation), then confirm.`);
-  return { status: 'succeeded', outputs: { revokedSubKeys: keys.length }, message: `${keys.length} sub-account key(s) deleted; master keys handled by a person` };
+  return { status: 'succeeded', outputs: { revokedSubKeys: keys.length, keyHints: keys.map((k) => keyHint(k.keyId)) }, message: `${keys.length} sub-account key(s) deleted` };
+}
+
+/**
+ * Lockdown's last step: master-account keys other than LeakGuard's own can only be deleted by a
+ * person (a master key deletes only itself), so this is a human task with exact instructions.
+ */
+export async function revokeMasterKeys(ctx: StepContext): Promise<StepOutcome> {
+  if (!byApi(ctx)) return { status: 'skipped', message: 'a person already deleted every key of the account' };
+  const credential = credentialOf(ctx);
+  const exchange = exchangeOf(ctx);
+  const master = await client(ctx, 'masterKey')(credential, ctx.signal);
+  const own = await exchange.describeKey(master, callCtx(ctx));
+  await askHuman(
+    ctx,
+    [
+      `Log in to ${exchange.name} as master account ${own.uid} (the parent of sub-account ${credential.account.uid}).`,
+      `In API management, delete every API key of the master account except LeakGuard's own, the one starting ${keyHint(own.keyId)}; LeakGuard already deleted every key of sub-account ${credential.account.uid}.`,
+      'Change the account password and check 2FA and the IP restrictions (runbook: Unauthorized Trades After Rotation).',
+      `Then complete task ${ctx.token}.`,
+    ].join(' '),
+  );
+  return { status: 'succeeded', outputs: { by: 'person', masterUid: own.uid }, message: "a person deleted the master account's other keys" };
 }

@@ -3,12 +3,13 @@ import { callCtx, client, credentialOf, exchangeOf } from '../lib/context.js';
 import { defineResponder, schema } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
 import { askHuman } from '../lib/human.js';
-import { keyParam, loadKey, versionFor, type KeyChoice } from '../lib/keys.js';
-import { revokeAccount } from './account.js';
+import { keyParam, loadKey, versionFor, type KeyChoice, type LoadedKey } from '../lib/keys.js';
+import { revokeAccount, revokeMasterKeys } from './account.js';
 
 interface Params {
   key: KeyChoice;
-  scope: 'key' | 'account';
+  /** key: one key; account: every sub-account key LeakGuard can see; masters: the master account's other keys (a person). */
+  scope: 'key' | 'account' | 'masters';
   /** Leave the key alone when it is AWSCURRENT (in use): deletes only an unused new key. */
   unlessCurrent: boolean;
   /** Revoke after this grace period, by a durable timer, instead of now. */
@@ -25,15 +26,21 @@ export const revoke = defineResponder<Params>({
   name: 'revoke',
   params: schema.object({
     key: keyParam('target'),
-    scope: { type: 'string', enum: ['key', 'account'], default: 'key' },
+    scope: { type: 'string', enum: ['key', 'account', 'masters'], default: 'key' },
     unlessCurrent: { type: 'boolean', default: false },
     afterMs: { type: 'integer', minimum: 1 },
   }),
-  plan: (ctx, p) => (p.scope === 'account' ? `delete every key of ${credentialOf(ctx).id}'s sub-account` : `delete the ${p.key ?? 'target'} key at the exchange${p.afterMs ? ` after ${p.afterMs} ms` : ''}`),
+  plan: (ctx, p) =>
+    p.scope === 'account'
+      ? `delete every key of ${credentialOf(ctx).id}'s sub-account`
+      : p.scope === 'masters'
+        ? `ask a person to delete the master account's keys other than LeakGuard's`
+        : `delete the ${p.key ?? 'target'} key at the exchange${p.afterMs ? ` after ${p.afterMs} ms` : ''}`,
   async run(ctx, params) {
     if (params.afterMs) return schedule(ctx, params);
     await keepFrozen(ctx);
     if (params.scope === 'account') return revokeAccount(ctx);
+    if (params.scope === 'masters') return revokeMasterKeys(ctx);
     return revokeKey(ctx, params.key ?? 'target', params.unlessCurrent ?? false);
   },
 });
@@ -58,7 +65,8 @@ async function revokeKey(ctx: StepContext, choice: KeyChoice, unlessCurrent: boo
   const key = await loadKey(ctx, choice);
   let alreadyGone: boolean;
   if (exchange.capabilities.revokeKey !== 'api') {
-    await askHuman(ctx, `In the ${exchange.name} API management page, delete the API key starting with ${key.hint} (credential ${credential.id}), then confirm.`);
+    await askHuman(ctx, `In the ${exchange.name} API management page, delete the API key starting with ${key.hint} (credential ${credential.id}), then complete task ${ctx.token}; LeakGuard then checks that the key no longer works.`);
+    await stillWorks(ctx, key);
     alreadyGone = false;
   } else if (credential.account.uid && credential.account.masterKey) {
     const master = await client(ctx, 'masterKey')(credential, ctx.signal);
@@ -73,4 +81,18 @@ async function revokeKey(ctx: StepContext, choice: KeyChoice, unlessCurrent: boo
   // An abandoned new key must not stay staged for the next reader.
   await secrets.clearPending(credential.secretId, versionId, ctx.signal);
   return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, versionId, alreadyGone, revokedFingerprint: key.fingerprint }, message: alreadyGone ? 'already gone' : `deleted ${key.hint}` };
+}
+
+/** A person said the key is deleted: an authenticated call that still works proves otherwise. */
+async function stillWorks(ctx: StepContext, key: LoadedKey): Promise<void> {
+  const exchange = exchangeOf(ctx);
+  if (exchange.capabilities.balance !== 'api') return;
+  try {
+    await exchange.balance(key.material, callCtx(ctx));
+  } catch (err) {
+    const kind = (err as { kind?: string }).kind;
+    if (kind !== 'invalid_key') await ctx.note('revoke.unchecked', `could not check that ${key.hint} is gone (${(err as Error).message}); taking the person's word`);
+    return;
+  }
+  throw new Error(`task ${ctx.token} was completed, but the key ${key.hint} still works at ${exchange.name}; delete it there (the next attempt opens a new task)`);
 }

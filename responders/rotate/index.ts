@@ -2,7 +2,7 @@ import { keyHint } from '../../src/core/fingerprint.js';
 import { client, credentialOf, exchangeOf, targetOf } from '../lib/context.js';
 import { defineResponder, schema } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
-import { askHuman } from '../lib/human.js';
+import { rotateByHand } from './by-hand.js';
 import { rotatedOutcome } from './outcome.js';
 import { adopt, discardUnstored, sweepOrphans, tokensSoFar } from './recover.js';
 import { newKeySpec } from './spec.js';
@@ -35,7 +35,7 @@ export const rotate = defineResponder<RotateParams>({
     const credential = credentialOf(ctx);
     const secrets = client(ctx, 'secrets');
     await keepFrozen(ctx);
-    const adopted = await adopt(ctx, tokensSoFar(ctx));
+    const adopted = await adopt(ctx, tokensSoFar(ctx), credential.rotationOwner === 'leakguard' ? (params.stage ?? 'AWSPENDING') : undefined);
     if (adopted) return adopted;
 
     if (credential.rotationOwner === 'lambda') {
@@ -46,19 +46,9 @@ export const rotate = defineResponder<RotateParams>({
     }
     const stage = params.stage ?? 'AWSPENDING';
     const exchange = exchangeOf(ctx);
+    if (exchange.capabilities.createKey !== 'api') return rotateByHand(ctx, params);
     const spec = newKeySpec(ctx, params);
     const secret = { created_at: new Date(ctx.clock.now()).toISOString(), created_by: 'leakguard', rotation_reason: params.reason ?? `${ctx.incident.playbook} (incident ${ctx.incident.id})` };
-
-    if (exchange.capabilities.createKey !== 'api') {
-      const data = await askHuman(ctx, `In the ${exchange.name} API management page, create a key with permissions ${JSON.stringify(spec.permissions)} and IP access ${spec.ips.join(', ') || 'unrestricted'}, then complete task ${ctx.token} with {"api_key","api_secret"}.`);
-      // Best: whoever took the confirmation stored the key under the task id (this step's token) already.
-      const stored = await adopt(ctx, [ctx.token]);
-      if (stored) return stored;
-      if (typeof data.api_key !== 'string' || typeof data.api_secret !== 'string') throw new Error(`the confirmation of task ${ctx.token} lacks api_key and api_secret; complete it again with both`);
-      await ctx.checkpoint();
-      const versionId = await secrets.writeKey(credential.secretId, ctx.token, { api_key: data.api_key, api_secret: data.api_secret, api_key_id: data.api_key, ...secret }, stage, ctx.signal);
-      return rotatedOutcome(ctx, versionId, stage, 'stored the key a person created');
-    }
 
     const master = await client(ctx, 'masterKey')(credential, ctx.signal);
     await sweepOrphans(ctx, master);

@@ -8,14 +8,28 @@ export function tokensSoFar(ctx: StepContext): string[] {
   return Array.from({ length: ctx.key.attempt }, (_, i) => idempotencyToken({ ...ctx.key, attempt: i + 1 }));
 }
 
-/** A version written under one of our tokens is the rotation's result: adopt it, create nothing. */
-export async function adopt(ctx: StepContext, tokens: string[]): Promise<StepOutcome | undefined> {
+/**
+ * A version written under one of our tokens is the rotation's result: adopt it, create nothing.
+ * With `stage`, the version is brought to that stage first (a person's key arrives as AWSPENDING).
+ */
+export async function adopt(ctx: StepContext, tokens: string[], stage?: string): Promise<StepOutcome | undefined> {
   const credential = credentialOf(ctx);
   const versions = await client(ctx, 'secrets').listVersions(credential.secretId, ctx.signal);
   const mine = versions.find((v) => tokens.includes(v.versionId));
   if (!mine) return undefined;
-  await ctx.note('rotate.adopted', `version ${mine.versionId} was already written under this step's token; adopting it`, { versionId: mine.versionId, stages: mine.stages });
-  return rotatedOutcome(ctx, mine.versionId, mine.stages.includes('AWSCURRENT') ? 'AWSCURRENT' : 'AWSPENDING', 'adopted the version written before an interruption');
+  await ctx.note('rotate.adopted', `version ${mine.versionId} is already stored under this step's token (by an interrupted attempt, or a person's key); adopting it`, { versionId: mine.versionId, stages: mine.stages });
+  const message = `adopted version ${mine.versionId}`;
+  if (stage) return ensureStage(ctx, mine, stage, message);
+  return rotatedOutcome(ctx, mine.versionId, mine.stages.includes('AWSCURRENT') ? 'AWSCURRENT' : 'AWSPENDING', message);
+}
+
+/** Makes a version AWSCURRENT when the playbook asks for it (break-glass); AWSPENDING is how it was written. */
+export async function ensureStage(ctx: StepContext, version: { versionId: string; stages: string[] }, stage: string, message: string): Promise<StepOutcome> {
+  if (stage === 'AWSCURRENT' && !version.stages.includes('AWSCURRENT')) {
+    await ctx.checkpoint();
+    await client(ctx, 'secrets').promote(credentialOf(ctx).secretId, version.versionId, ctx.signal);
+  }
+  return rotatedOutcome(ctx, version.versionId, stage === 'AWSCURRENT' || version.stages.includes('AWSCURRENT') ? 'AWSCURRENT' : 'AWSPENDING', message);
 }
 
 /** Keys made by an interrupted attempt whose secret never reached Secrets Manager: unusable, so deleted. */

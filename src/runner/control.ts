@@ -5,6 +5,9 @@ import { validatePlan, type Plan } from './playbook.js';
 import { abortRequest, pendingApprovals } from './progress.js';
 import type { ResponderRegistry } from './responder.js';
 
+/** Fields of a confirmation that hold key material (the runbook's secret JSON). */
+export const KEY_MATERIAL_FIELDS = ['api_key', 'api_secret'] as const;
+
 /** Why an operator's action was refused; `code` maps onto an HTTP status. */
 export class ControlError extends Error {
   constructor(
@@ -56,8 +59,14 @@ export class Control {
     return pending.map((p) => p.step);
   }
 
-  /** Completes a human task with what the operator confirmed; the waiting step then finishes with it. */
+  /**
+   * Completes a human task with what the operator confirmed; the waiting step then finishes
+   * with it. Key material is refused: the row and the timeline would keep it. A new key goes
+   * through completeTask (src/incidents/complete-task.ts), which writes it to Secrets Manager.
+   */
   async completeHumanTask(taskId: string, actor: Actor, data: Record<string, unknown> = {}): Promise<HumanTask> {
+    const material = KEY_MATERIAL_FIELDS.filter((f) => f in data);
+    if (material.length) throw new ControlError('invalid', `the confirmation of task ${taskId} carries key material (${material.join(', ')}); it is never stored with the task: complete it through the task API, which writes the key to Secrets Manager`);
     const task = await this.store.getHumanTask(taskId);
     if (!task) throw new ControlError('not_found', `no human task ${taskId}`);
     const done = await this.store.completeHumanTask(taskId, actor, data, this.clock.now());

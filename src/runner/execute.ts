@@ -53,9 +53,12 @@ export async function drive(s: Session): Promise<void> {
       if (!has(timeline, 'incident.failure_handling')) {
         await s.timeline('incident.failure_handling', `${why}; running the playbook's failure steps: ${plan.onFailure!.map((f) => f.id).join(' -> ')}`, { step: step.id, error: progress.error });
       }
-      const result = await attempt(s, next.f, next.p, runs);
+      // A failed incident needs attention even while a failure step waits for a person; the step is not re-run meanwhile.
+      const result = (await waitingFor(s, [next.f], timeline)) ?? (await attempt(s, next.f, next.p, runs));
       if (result === 'stopped') return;
-      if (result === 'awaiting_approval' || result === 'waiting_for_human') return park(s, result, `${next.f.id} waits for a person`);
+      if (result === 'awaiting_approval' || result === 'waiting_for_human') {
+        return park(s, 'needs_attention', `${why}; failure step ${next.f.id} waits for ${result === 'awaiting_approval' ? 'approval' : 'a person to finish a task'}`, { step: step.id, waitingStep: next.f.id });
+      }
       continue;
     }
     const wait = await waitingFor(s, todo.filter((t) => t.progress.kind === 'run').map((t) => t.step), timeline);

@@ -46,6 +46,12 @@ export interface JournalView {
   readonly runs: readonly StepRun[];
 }
 
+/** Another incident of the same credential with its journal: what earlier responses targeted and did. */
+export interface PastIncident {
+  incident: Incident;
+  runs: readonly StepRun[];
+}
+
 export interface HumanTaskRequest {
   /** Exactly what to do; shown in alerts and the API. Never key material. */
   instructions: string;
@@ -73,6 +79,8 @@ export interface StepContext {
   credential: Credential | undefined;
   clients: Clients;
   journal: JournalView;
+  /** Every other incident of this credential, newest first (the last 100), read now. */
+  history(): Promise<PastIncident[]>;
   logger: RunnerLogger;
   clock: Clock;
   /** Aborts when the step's time budget is spent, the lease is lost, the runner stops or an operator aborts. */

@@ -30,6 +30,10 @@ export function stepContext(s: Session, step: PlanStep, key: IdempotencyKey, sig
       runs,
       outputs: (id) => runs.find((r) => r.step === id && r.status === 'succeeded')?.outputs,
     },
+    async history() {
+      const others = (await s.store.listIncidents({ credentialId: s.incident.credentialId, limit: 100 })).filter((i) => i.id !== incidentId);
+      return Promise.all(others.map(async (incident) => ({ incident, runs: await s.store.listStepRuns(incident.id) })));
+    },
     logger: s.env.logger,
     clock: s.clock,
     signal,

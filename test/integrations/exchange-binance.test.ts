@@ -44,6 +44,7 @@ t.test('listOpenOrders per symbol in scope (every symbol when none), OCO legs in
   t.equal(listed.length, 4, 'two plain orders and two OCO legs');
   t.match(listed.find((o) => o.orderId === String(plain.orderId)), { category: 'spot', symbol: 'BTCUSDT', side: 'BUY', price: '0.08', qty: '1', orderFilter: null, orderLinkId: plain.clientOrderId });
   t.equal(listed.filter((o) => o.orderFilter === 'OCO').length, 2);
+  t.ok(listed.every((o) => typeof o.createdAt === 'number' && Math.abs(o.createdAt - w.sim.now()) < 60_000), "every order carries its creation time (the exchange's clock)");
   t.equal((await binance.listOpenOrders(w.keyMaterial, { ...btc, symbols: [] })).length, 5, 'no symbols: every open order');
 
   t.same(await binance.cancelAll(w.keyMaterial, btc), { cancelled: 4, polls: 1 }, 'Binance cancels at once: one look confirms it');

@@ -40,6 +40,7 @@ t.test('listOpenOrders finds every spot kind, linear and inverse by settle coin,
     ['BidirectionalTpslOrder', 'OcoOrder', 'Order', 'StopOrder', 'tpslOrder'],
   );
   t.match(orders.find((o) => o.orderLinkId === 'bot-1'), { category: 'linear', symbol: 'BTCUSDT', side: 'Buy', qty: '1', price: '100', orderFilter: null });
+  t.ok(orders.every((o) => typeof o.createdAt === 'number' && Math.abs(o.createdAt - w.sim.now()) < 60_000), "every order carries its creation time (the exchange's clock)");
   t.equal(orders.filter((o) => o.category === 'inverse').length, 1);
   t.equal(new Set(orders.map((o) => o.orderId)).size, 63, 'no order twice');
   const realtime = w.sim.callsBy(w.bot.apiKey).filter((c) => c.path === '/v5/order/realtime');

@@ -1,7 +1,9 @@
 import { openIncident } from '../../src/incidents/open-incident.js';
 import type { PlaybookName } from '../../src/core/incident.js';
 import type { Plan } from '../../src/runner/playbook.js';
-import { Runner } from '../../src/runner/runner.js';
+import { systemClock, type Clock } from '../../src/core/clock.js';
+import type { Credential } from '../../src/core/credential.js';
+import { Runner, type RunnerOptions } from '../../src/runner/runner.js';
 import type { RunnerEvent } from '../../src/runner/session.js';
 import { responders } from '../../responders/registry.js';
 import { playbookPlan } from '../../responders/playbooks.js';
@@ -37,34 +39,48 @@ export function fastPlan(name: PlaybookName, tweak: (plan: Plan) => void = () =>
  * The simulator world with the simulated bot, LeakGuard's real clients and responders, a real
  * SQLite store and a runner on the system clock: what the playbook tests run against.
  */
-export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'delivery'> = {}) {
+export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'delivery'> & { runnerClock?: Clock } = {}) {
   const e2e: E2E = await startE2E({ replicas: 3, podStartMs: 300, tradeEveryMs: 100, ...opts });
   const ts: TestStore = await sqliteStore(e2e.scrubber);
   const events: RunnerEvent[] = [];
   const hooks: ((e: RunnerEvent) => void)[] = [];
-  const runner = new Runner({
-    store: ts.store,
-    responders,
-    // An object type, not the interface: the runner's Clients has an index signature.
-    clients: { ...e2e.clients },
-    credentials: (id) => (id === e2e.credential.id ? e2e.credential : undefined),
-    pollMs: 50,
-    leaseTtlMs: 5_000,
-    onEvent: (e) => {
-      events.push(e);
-      for (const h of hooks) h(e);
-    },
-  });
+  /** Credentials by id: the world's own, and any a test adds (addCredential). */
+  const credentials = new Map<string, Credential>([[e2e.credential.id, e2e.credential]]);
+  const clock = opts.runnerClock ?? systemClock;
+  const runners: Runner[] = [];
+  /** A runner on this store and these clients; a second one stands for a restarted process. */
+  const newRunner = (more: Partial<RunnerOptions> = {}) => {
+    const r = new Runner({
+      store: ts.store,
+      responders,
+      clock,
+      // An object type, not the interface: the runner's Clients has an index signature.
+      clients: { ...e2e.clients },
+      credentials: (id) => credentials.get(id),
+      pollMs: 50,
+      leaseTtlMs: 5_000,
+      onEvent: (e) => {
+        events.push(e);
+        for (const h of hooks) h(e);
+      },
+      ...more,
+    });
+    runners.push(r);
+    return r;
+  };
+  const runner = newRunner();
   t.teardown(async () => {
-    await runner.stop(0);
+    for (const r of runners) await r.stop(0);
     await ts.cleanup();
     await e2e.close();
   });
   const { world } = e2e;
-  const open = async (plan: Plan, more: { dryRun?: boolean } = {}) => {
-    const { incident } = await openIncident({ store: ts.store, clock: world.clock, clients: e2e.clients }, { credential: e2e.credential, plan, reason: 'test', actor: 'system:test', ...more });
+  const openDeps = { store: ts.store, clock, clients: e2e.clients };
+  const open = async (plan: Plan, more: { dryRun?: boolean; credential?: Credential } = {}) => {
+    const { incident } = await openIncident(openDeps, { credential: e2e.credential, plan, reason: 'test', actor: 'system:test', ...more });
     return incident;
   };
+  const addCredential = (c: Credential) => void credentials.set(c.id, c);
   const waitForState = (id: string, states: string[], timeoutMs = 60_000) =>
     eventually(async () => {
       const i = await ts.store.getIncident(id);
@@ -73,10 +89,17 @@ export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'deli
   /** Open, with the bot trading on its first key. */
   const botTrading = (hint: string) => eventually(async () => (world.bot.placedWith(hint) > 0 ? true : undefined), `the bot trading on ${hint}`);
   const botPods = () => world.kubernetes.pods(WORLD.namespace, WORLD.selector).filter((p) => !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp);
-  return { ...e2e, ...ts, runner, events, hooks, open, waitForState, botTrading, botPods };
+  return { ...e2e, ...ts, clock, runner, newRunner, credentials, addCredential, openDeps, events, hooks, open, waitForState, botTrading, botPods };
 }
 
 /** Every secret the world holds (key ids and secrets), to prove none reached the store, the timeline or the log. */
 export function worldSecrets(e2e: Pick<E2E, 'world'>): string[] {
   return e2e.world.bybit.keys().flatMap((k) => [k.apiKey, k.secret]);
+}
+
+export type ResponderWorld = Awaited<ReturnType<typeof responderWorld>>;
+
+/** Why an incident ended where it did: its failures and state changes, for assertion messages. */
+export async function why(env: Pick<ResponderWorld, 'store'>, id: string): Promise<string> {
+  return (await env.store.listTimeline(id)).filter((e) => e.type === 'step.failed' || e.type === 'incident.state_changed').map((e) => e.message).join('\n');
 }

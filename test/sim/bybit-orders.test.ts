@@ -141,6 +141,30 @@ t.test('realtime pages by cursor, newest first', async (t) => {
   t.equal(p2.result.nextPageCursor, '');
 });
 
+t.test('a cursor whose order left the list since (cancelled between pages) resumes after its place; a forged one is refused', async (t) => {
+  const w = await startBybit(t.teardown);
+  const bot = w.client(w.bot);
+  for (let i = 0; i < 5; i++) await bot.submitOrder(limit({ orderLinkId: `o${i}` }));
+  const p1 = await bot.getActiveOrders({ category: 'linear', symbol: 'BTCUSDT', limit: 2 });
+  t.same(p1.result.list.map((o) => o.orderLinkId), ['o4', 'o3']);
+  // The bot cancels the order the cursor points at while LeakGuard pages.
+  t.equal((await bot.cancelOrder({ category: 'linear', symbol: 'BTCUSDT', orderLinkId: 'o3' })).retCode, 0);
+  await bot.getActiveOrders({ category: 'linear', symbol: 'BTCUSDT' });
+  t.notOk((await bot.getActiveOrders({ category: 'linear', symbol: 'BTCUSDT' })).result.list.some((o) => o.orderLinkId === 'o3'), 'o3 has left the open orders');
+  t.same(
+    await bot.cancelOrder({ category: 'linear', symbol: 'BTCUSDT', orderLinkId: 'o3' }).then((r) => [r.retCode, r.retMsg]),
+    [110001, 'Order does not exist'],
+    'and cannot be cancelled twice',
+  );
+  const p2 = await bot.getActiveOrders({ category: 'linear', symbol: 'BTCUSDT', limit: 2, cursor: p1.result.nextPageCursor });
+  t.equal(p2.retCode, 0);
+  t.same(p2.result.list.map((o) => o.orderLinkId), ['o2', 'o1'], 'the next page starts after the cancelled order');
+  const p3 = await bot.getActiveOrders({ category: 'linear', symbol: 'BTCUSDT', limit: 2, cursor: p2.result.nextPageCursor });
+  t.same(p3.result.list.map((o) => o.orderLinkId), ['o0']);
+  const forged = await bot.getActiveOrders({ category: 'linear', symbol: 'BTCUSDT', limit: 2, cursor: Buffer.from('no-such-order').toString('base64url') });
+  t.same({ retCode: forged.retCode, retMsg: forged.retMsg }, { retCode: 10001, retMsg: 'params error: cursor invalid' });
+});
+
 t.test('a market order fills at the mark price and shows in execution/list', async (t) => {
   const w = await startBybit(t.teardown);
   w.sim.seed({ markPrices: { BTCUSDT: '61000' } });

@@ -98,6 +98,7 @@ export class BinanceExchange implements Exchange {
           qty: String(o.origQty),
           price: String(o.price),
           orderFilter: o.orderListId !== -1 ? 'OCO' : null,
+          createdAt: Number.isFinite(Number(o.time)) && Number(o.time) > 0 ? Number(o.time) : null,
         });
       }
     }

@@ -148,6 +148,7 @@ export class BybitExchange implements Exchange {
           qty: o.qty,
           price: o.price,
           orderFilter: q.orderFilter ?? null,
+          createdAt: msOrNull(o.createdTime),
         };
         found.set(orderKey(order), order);
       }
@@ -216,6 +217,11 @@ function keyInfo(e: BybitKeyEntry, uid: string): KeyInfo {
     expiresAt: Number.isFinite(expiresAt) && expiresAt > 0 ? expiresAt : null,
     isMaster: e.isMaster ?? false,
   };
+}
+
+function msOrNull(v: string | number | undefined): number | null {
+  const ms = Number(v);
+  return Number.isFinite(ms) && ms > 0 ? ms : null;
 }
 
 function nonEmpty(permissions: object): Record<string, string[]> {

@@ -64,6 +64,8 @@ export interface OpenOrder {
   price: string;
   /** Spot order kind on Bybit: Order, tpslOrder, StopOrder, OcoOrder. */
   orderFilter: string | null;
+  /** When the exchange created it (epoch ms, the exchange's clock); null when it does not say. */
+  createdAt: number | null;
 }
 
 export interface Position {

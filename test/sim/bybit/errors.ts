@@ -19,6 +19,7 @@ export const RetCode = {
   routeNotFound: 10017,
   keyExpiredDerivatives: 33004,
   keyExpiredSpot: -2015,
+  orderNotExists: 110001,
   orderLinkIdDuplicate: 110072,
   spotDuplicateClientOrderId: 170141,
   spotInvalidOrderFilter: 170201,

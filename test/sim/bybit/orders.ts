@@ -16,6 +16,9 @@ const STOP_ORDER_TYPE: Record<OrderKind, string> = {
 };
 const OPEN_STATUSES = ['New', 'PartiallyFilled', 'Untriggered'];
 
+/** order/realtime's order, and so its cursors' keyset: newest first. */
+const newestFirst = (a: Order, b: Order) => b.createdTime - a.createdTime || b.seq - a.seq;
+
 export interface Order {
   orderId: string;
   orderLinkId: string;
@@ -37,6 +40,8 @@ export interface Order {
   stopLoss: string;
   createdTime: number;
   updatedTime: number;
+  /** Creation order: breaks ties of createdTime in the newest-first listing. */
+  seq: number;
   /** The API key that placed it (orders belong to the account; this is for tests' assertions). */
   placedBy: string;
   /** Set when cancel-all acknowledged it; it stays visible in realtime until the lag has passed. */
@@ -133,6 +138,7 @@ export class OrderBook {
       stopLoss: str(p.stopLoss) ?? '',
       createdTime: now,
       updatedTime: now,
+      seq: this.orders.length,
       placedBy: apiKey,
       cancel: null,
     };
@@ -203,11 +209,32 @@ export class OrderBook {
           // openOnly is ignored when querying by orderId or orderLinkId (open-order.mdx).
           (byId || (openOnly === 0 ? isOpen(o) : !isOpen(o))),
       )
-      .sort((a, b) => b.createdTime - a.createdTime);
-    const page = paginate(matching, p, 50, 20, (o) => o.orderId);
+      .sort(newestFirst);
+    const page = paginate(matching, p, 50, 20, (o) => o.orderId, { find: (id) => this.orders.find((o) => o.orderId === id), compare: newestFirst });
     // Every realtime query of this account counts towards the acknowledgement lag.
     for (const o of this.orders) if (o.uid === uid && o.category === category && o.cancel && isOpen(o)) o.cancel.realtimeSeen++;
     return { list: page.items.map(renderOrder), nextPageCursor: page.nextPageCursor, category };
+  }
+
+  /**
+   * POST /v5/order/cancel (cancel-order.mdx): one open order by orderId or orderLinkId; like
+   * cancel-all, the answer is an acknowledgement (see CancelLag). 110001 when nothing open matches.
+   */
+  cancel(uid: number, p: Params, now: number) {
+    const category = requireCategory(p);
+    const symbol = str(p.symbol);
+    if (!symbol) throw errors.param('params error: symbol is required');
+    const orderId = str(p.orderId);
+    const orderLinkId = str(p.orderLinkId);
+    if (!orderId && !orderLinkId) throw errors.param('params error: orderId or orderLinkId is required');
+    this.settle(now);
+    const o = this.orders.find(
+      (o) => o.uid === uid && o.category === category && o.symbol === symbol && isOpen(o) && !o.cancel && (orderId ? o.orderId === orderId : o.orderLinkId === orderLinkId),
+    );
+    if (!o) throw new BybitError(RetCode.orderNotExists, 'Order does not exist');
+    o.cancel = { at: now, realtimeSeen: 0 };
+    this.settle(now);
+    return { orderId: o.orderId, orderLinkId: o.orderLinkId };
   }
 
   /**

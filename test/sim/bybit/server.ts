@@ -120,6 +120,7 @@ export class BybitSim {
         const o = this.book.create(c.key.uid, c.key.apiKey, c.params, c.now);
         return { orderId: o.orderId, orderLinkId: o.orderLinkId };
       }),
+      'POST /v5/order/cancel': trade((c) => this.book.cancel(c.key.uid, c.params, c.now)),
       'POST /v5/order/cancel-all': trade((c) => this.book.cancelAll(c.key.uid, c.params, c.now)),
       'GET /v5/order/realtime': read((c) => this.book.realtime(c.key.uid, c.params, c.now)),
       'GET /v5/execution/list': read((c) => this.book.executionList(c.key.uid, c.params)),

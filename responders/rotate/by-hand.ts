@@ -1,0 +1,35 @@
+import type { StepContext, StepOutcome } from '../../src/runner/responder.js';
+import { client, credentialOf, exchangeOf, targetOf } from '../lib/context.js';
+import { askHuman } from '../lib/human.js';
+import { ensureStage } from './recover.js';
+import type { RotateParams } from './index.js';
+
+/**
+ * Where the exchange has no API for keys (Binance), a person creates the key. The confirmation
+ * carries it to completeTask (src/incidents/complete-task.ts), which writes it straight to
+ * Secrets Manager as the version named after the task (this step's token) and keeps nothing
+ * of it; this step then adopts that version.
+ */
+export async function rotateByHand(ctx: StepContext, params: RotateParams): Promise<StepOutcome> {
+  const credential = credentialOf(ctx);
+  await askHuman(ctx, instructions(ctx, params));
+  const version = await client(ctx, 'secrets').findVersion(credential.secretId, ctx.token, ctx.signal);
+  if (!version) throw new Error(`task ${ctx.token} was completed without a key, so ${credential.secretId} holds no version for it; the next attempt opens a new task: complete that one with api_key and api_secret`);
+  return ensureStage(ctx, version, params.stage ?? 'AWSPENDING', 'stored the key a person created');
+}
+
+/** Exactly what to do in the exchange's UI: which permissions and IPs, and where the key goes. */
+function instructions(ctx: StepContext, params: RotateParams): string {
+  const credential = credentialOf(ctx);
+  const target = targetOf(ctx);
+  const permissions = target.permissions && Object.keys(target.permissions).length ? target.permissions : params.permissions;
+  const egress = client(ctx, 'egressIps');
+  const ips = target.ips?.length ? [...new Set([...target.ips, ...egress])].join(', ') : `the IP access list of the key starting ${target.keyHint}${egress.length ? ` plus LeakGuard's egress IPs ${egress.join(', ')}` : ''}`;
+  return [
+    `In the ${exchangeOf(ctx).name} API management page, create a new API key for credential ${credential.id}`,
+    `with ${params.readOnly ? 'read-only access' : `the permissions of the key starting ${target.keyHint}`}${permissions ? ` (${JSON.stringify(permissions)})` : ''}, never withdrawals,`,
+    `restricted to these IPs: ${ips}.`,
+    `Then complete task ${ctx.token} with {"api_key": "...", "api_secret": "..."} through LeakGuard's task API: the key goes straight to Secrets Manager (${credential.secretId}) and nowhere else.`,
+    'Never paste the secret into chat or a ticket.',
+  ].join(' ');
+}
