@@ -1,10 +1,12 @@
+import type { Logger } from 'pino';
 import { Scrubber } from '../../src/core/scrubber.js';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock, type Clock } from '../../src/core/clock.js';
 import type { Credential } from '../../src/core/credential.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/http/logger.js';
 import { createClients, type LeakGuardClients } from '../../src/integrations/clients.js';
+import { kubeConfigFor } from '../sim/kubernetes/kubeconfig.js';
 import { AWS_TEST_CREDENTIALS, startWorld, WORLD, type World, type WorldOptions } from '../sim/world.js';
 import { captureLog } from './logs.js';
 import { FAST_POLICY } from './aws.js';
@@ -47,23 +49,33 @@ export function e2eConfig(world: Pick<World, 'urls' | 'accounts'>, delivery: Wor
   });
 }
 
+/** What the clients need to reach a world, also from another process (crash tests). */
+export interface WorldAddress {
+  urls: World['urls'];
+  slackWebhook: string;
+  k8sToken: string;
+}
+
+/** LeakGuard's real clients pointed at a simulator world. */
+export function e2eClients(config: Config, world: WorldAddress, deps: { clock: Clock; scrubber: Scrubber; logger: Logger }): LeakGuardClients {
+  return createClients(config, {
+    ...deps,
+    env: { LG_TEST_SLACK_URL: world.slackWebhook },
+    awsCredentials: AWS_TEST_CREDENTIALS,
+    kubeConfig: kubeConfigFor(world.urls.kubernetes, world.k8sToken, WORLD.namespace),
+    // The Bybit simulator reads the caller's IP from this header: LeakGuard calls from its egress IP.
+    exchangeHeaders: { 'x-sim-client-ip': WORLD.leakguardIp },
+    policy: FAST_POLICY,
+  });
+}
+
 export async function startE2E(opts: WorldOptions & { config?: Record<string, unknown> } = {}): Promise<E2E> {
   const world = await startWorld({ tradeEveryMs: 100, ...opts });
   const config = e2eConfig(world, opts.delivery, opts.config);
   const scrubber = new Scrubber();
   const log = captureLog();
   const logger = createLogger(scrubber, { level: 'debug', destination: log.stream });
-  const clients = createClients(config, {
-    clock: opts.clock ?? systemClock,
-    scrubber,
-    logger,
-    env: { LG_TEST_SLACK_URL: world.slackWebhook },
-    awsCredentials: AWS_TEST_CREDENTIALS,
-    kubeConfig: world.kubernetes.kubeConfig(WORLD.namespace),
-    // The Bybit simulator reads the caller's IP from this header: LeakGuard calls from its egress IP.
-    exchangeHeaders: { 'x-sim-client-ip': WORLD.leakguardIp },
-    policy: FAST_POLICY,
-  });
+  const clients = e2eClients(config, { ...world, k8sToken: world.kubernetes.token }, { clock: opts.clock ?? systemClock, scrubber, logger });
   return {
     world,
     config,
