@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Clock, systemClock } from '../../../src/core/clock.js';
+import type { Clock } from '../../../src/core/clock.js';
+import { ExchangeSim } from '../exchange-sim.js';
 import { clientIp } from '../bybit/auth.js';
 import { FaultInjector } from '../faults.js';
-import { listen, sendJson, type SimServer } from '../http.js';
+import { sendJson } from '../http.js';
 import { type BinanceKey, type BinanceKeySeed, randomKeyMaterial, type Security, verifySigned } from './auth.js';
 import { BinanceError, errors } from './errors.js';
 import { BinanceBook, type BinanceOrder, type OcoSeed, type OrderList, renderNewOrder, renderOrder } from './orders.js';
@@ -48,20 +49,16 @@ interface SignedRoute {
  * order, time and ping, with Binance's SIGNED-endpoint rules and `{code, msg}` errors. Fault op
  * names: "METHOD /api/v3/...".
  */
-export class BinanceSim {
-  readonly clock: Clock;
-  readonly faults: FaultInjector;
+export class BinanceSim extends ExchangeSim<BinanceSeed> {
+  override readonly faults: FaultInjector;
   readonly keys: BinanceKey[] = [];
   readonly balances: Balance[] = [];
   readonly book = new BinanceBook();
   readonly calls: BinanceCall[] = [];
-  clockOffsetMs = 0;
-  url = '';
-  #server: SimServer | undefined;
   readonly #signed: Record<string, SignedRoute>;
 
   constructor(opts: BinanceSimOptions = {}) {
-    this.clock = opts.clock ?? systemClock;
+    super(opts.clock);
     this.faults = new FaultInjector(this.clock, () => ({
       status: 429,
       headers: { 'Retry-After': '60' },
@@ -87,23 +84,7 @@ export class BinanceSim {
     };
   }
 
-  now(): number {
-    return this.clock.now() + this.clockOffsetMs;
-  }
 
-  async start(): Promise<{ url: string; close(): Promise<void> }> {
-    this.#server = await listen((req, res, body) => this.#handle(req, res, body), {
-      faults: this.faults,
-      state: () => this.state(),
-      seed: (body) => this.seed(body as BinanceSeed),
-    });
-    this.url = this.#server.url;
-    return { url: this.url, close: () => this.close() };
-  }
-
-  async close(): Promise<void> {
-    await this.#server?.close();
-  }
 
   /** Seeds a key (64-character key and secret unless given); returns it with its secret. */
   addKey(seed: BinanceKeySeed): BinanceKey {
@@ -167,7 +148,7 @@ export class BinanceSim {
     };
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const method = req.method ?? 'GET';
     const [path = '/', rawQuery = ''] = (req.url ?? '/').split(/\?(.*)/s);
     const op = `${method} ${path}`;

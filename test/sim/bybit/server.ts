@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type Clock, systemClock } from '../../../src/core/clock.js';
+import type { Clock } from '../../../src/core/clock.js';
+import { ExchangeSim } from '../exchange-sim.js';
 import { FaultInjector } from '../faults.js';
-import { listen, type SimServer } from '../http.js';
 import { type Balance, type Position, positionList, walletBalance } from './account.js';
 import { authenticate, checkKeyUsable, clientIp } from './auth.js';
 import { BybitError, envelope, errors, sendEnvelope } from './errors.js';
@@ -73,24 +73,19 @@ interface Route {
  * with Bybit's cancel-all rules, positions, balances and executions, with V5 HMAC signatures,
  * recv_window, IP binding, expiry, permissions and rate limits. Fault op names: "METHOD /path".
  */
-export class BybitSim {
-  readonly clock: Clock;
-  readonly faults: FaultInjector;
+export class BybitSim extends ExchangeSim<BybitSeed> {
+  override readonly faults: FaultInjector;
   readonly store = new KeyStore();
   readonly book: OrderBook;
   readonly positions: Position[] = [];
   readonly balances: Balance[] = [];
   readonly calls: CallRecord[] = [];
   readonly limits: RateLimits;
-  /** Added to the clock: puts the server ahead of (or behind) its clients. */
-  clockOffsetMs = 0;
   activationDelayMs: number;
-  url = '';
-  #server: SimServer | undefined;
   readonly #routes: Record<string, Route>;
 
   constructor(opts: BybitSimOptions = {}) {
-    this.clock = opts.clock ?? systemClock;
+    super(opts.clock);
     this.activationDelayMs = opts.activationDelayMs ?? 0;
     this.book = new OrderBook(opts.cancelLag ?? { ms: 1000, realtimeCalls: 1 }, new Map());
     this.limits = new RateLimits(opts.ipLimit ?? DEFAULT_IP_LIMIT, opts.apiLimits ?? {});
@@ -129,24 +124,7 @@ export class BybitSim {
     };
   }
 
-  /** Server time: the clock plus the offset. */
-  now(): number {
-    return this.clock.now() + this.clockOffsetMs;
-  }
 
-  async start(): Promise<{ url: string; close(): Promise<void> }> {
-    this.#server = await listen((req, res, body) => this.#handle(req, res, body), {
-      faults: this.faults,
-      state: () => this.state(),
-      seed: (body) => this.seed(body as BybitSeed),
-    });
-    this.url = this.#server.url;
-    return { url: this.url, close: () => this.close() };
-  }
-
-  async close(): Promise<void> {
-    await this.#server?.close();
-  }
 
   // ---- typed helpers for tests in this process ----
 
@@ -220,7 +198,7 @@ export class BybitSim {
     if (key.readOnly === 1 || !granted) throw errors.permission();
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://sim');
     const op = `${method} ${url.pathname}`;
