@@ -21,11 +21,12 @@ export interface CallOptions {
   classify: (err: unknown, operation: string) => IntegrationError;
   /** The caller's budget (a step's AbortSignal): no retry outlives it. */
   signal?: AbortSignal;
-  /** Server-requested wait (e.g. Retry-After) for a throttled answer, in ms. */
-  retryAfterMs?: (err: IntegrationError) => number | undefined;
 }
 
-/** Runs `fn` with a per-attempt timeout; retries retryable failures with full-jitter backoff. */
+/**
+ * Runs `fn` with a per-attempt timeout; retries retryable failures after the wait the system
+ * asked for (IntegrationError.retryAfterMs), else with full-jitter backoff.
+ */
 export async function call<T>(opts: CallOptions, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     // A ref'd timer (unlike AbortSignal.timeout) keeps the process alive while a call hangs.
@@ -63,7 +64,7 @@ export async function call<T>(opts: CallOptions, fn: (signal: AbortSignal) => Pr
       throw failure;
     }
     const ceiling = Math.min(opts.policy.maxDelayMs, opts.policy.baseDelayMs * 2 ** attempt);
-    const delay = opts.retryAfterMs?.(failure) ?? Math.round(Math.random() * ceiling);
+    const delay = failure.retryAfterMs ?? Math.round(Math.random() * ceiling);
     await opts.clock.sleep(delay, opts.signal);
   }
 }

@@ -28,8 +28,10 @@ export class IntegrationError extends Error {
   readonly action: string;
   readonly status: number | undefined;
   readonly code: string | number | undefined;
+  /** The wait the system asked for before a retry (Retry-After, a rate-limit reset), in ms. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(init: { system: string; operation: string; kind: FailureKind; retryable: boolean; detail: string; action: string; status?: number; code?: string | number; cause?: unknown }) {
+  constructor(init: { system: string; operation: string; kind: FailureKind; retryable: boolean; detail: string; action: string; status?: number; code?: string | number; retryAfterMs?: number | undefined; cause?: unknown }) {
     super(`${init.system} ${init.operation} failed (${init.kind}): ${init.detail}. Next: ${init.action}`, { cause: init.cause });
     this.name = 'IntegrationError';
     this.system = init.system;
@@ -39,6 +41,8 @@ export class IntegrationError extends Error {
     this.action = init.action;
     this.status = init.status;
     this.code = init.code;
+    // A reset time already past (or an unparsable header) means "retry now", never a negative wait.
+    this.retryAfterMs = init.retryAfterMs !== undefined && Number.isFinite(init.retryAfterMs) ? Math.max(0, init.retryAfterMs) : undefined;
   }
 }
 

@@ -81,7 +81,6 @@ export class SlackNotifier {
           const net = connectionFailure(err);
           return new IntegrationError({ system: SYSTEM, operation, ...(net ?? { kind: 'failed', detail: String((err as Error).message) }), retryable: true, action: 'check network access from LeakGuard to hooks.slack.com', cause: err });
         },
-        retryAfterMs: (e) => (e.kind === 'throttled' && typeof e.code === 'number' ? e.code : undefined),
         ...(signal ? { signal } : {}),
       },
       async (s) => {
@@ -90,8 +89,7 @@ export class SlackNotifier {
         if (res.ok) return;
         if (res.status === 429) {
           const seconds = Number(res.headers.get('retry-after') ?? '1');
-          // The wait Slack asks for travels in `code` so the policy can honour it.
-          throw new IntegrationError({ system: SYSTEM, operation: 'post message', kind: 'throttled', retryable: true, detail: `429 rate_limited, retry after ${seconds}s`, action: 'Slack is rate limiting; the message is retried', status: 429, code: Math.max(0, seconds) * 1000 });
+          throw new IntegrationError({ system: SYSTEM, operation: 'post message', kind: 'throttled', retryable: true, detail: `429 rate_limited, retry after ${seconds}s`, action: 'Slack is rate limiting; the message is retried', status: 429, retryAfterMs: seconds * 1000 });
         }
         const retryable = res.status >= 500;
         throw new IntegrationError({

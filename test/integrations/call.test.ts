@@ -67,9 +67,15 @@ t.test('Retry-After is honoured', async (t) => {
   const waits: number[] = [];
   const clock = { now: () => 0, sleep: async (ms: number) => void waits.push(ms) };
   let n = 0;
-  await call({ ...opts, clock, retryAfterMs: () => 1234 }, async () => {
-    if (++n < 2) throw new Error('429');
+  await call({ ...opts, clock }, async () => {
+    if (++n < 2) throw new IntegrationError({ system: 'sim', operation: 'Op', kind: 'throttled', retryable: true, detail: '429', action: 'wait', retryAfterMs: 1234 });
     return 1;
   });
   t.same(waits, [1234]);
+});
+
+t.test('a wait already past (a reset time behind us) means retry now, and a non-number is ignored', async (t) => {
+  const at = (ms: number) => new IntegrationError({ system: 'sim', operation: 'Op', kind: 'throttled', retryable: true, detail: '429', action: 'wait', retryAfterMs: ms });
+  t.equal(at(-50).retryAfterMs, 0);
+  t.equal(at(Number.NaN).retryAfterMs, undefined);
 });

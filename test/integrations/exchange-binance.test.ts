@@ -3,7 +3,7 @@ import t from 'tap';
 import { type Clock, ManualClock, systemClock } from '../../src/core/clock.js';
 import { Scrubber } from '../../src/core/scrubber.js';
 import { IntegrationError } from '../../src/integrations/errors.js';
-import { addDecimals, BinanceExchange } from '../../src/integrations/exchanges/binance.js';
+import { addDecimals, BinanceExchange } from '../../src/integrations/exchanges/binance/exchange.js';
 import { ManualCapabilityError } from '../../src/integrations/exchanges/manual.js';
 import { BinanceSim } from '../sim/binance/server.js';
 import { failure, FAST, material, parked } from './exchange-kit.js';

@@ -1,7 +1,7 @@
 import { type Clock, ManualClock, systemClock } from '../../src/core/clock.js';
 import { Scrubber } from '../../src/core/scrubber.js';
 import type { CallPolicy } from '../../src/integrations/call.js';
-import { type BybitOptions, BybitExchange } from '../../src/integrations/exchanges/bybit.js';
+import { type BybitOptions, BybitExchange } from '../../src/integrations/exchanges/bybit/exchange.js';
 import type { KeyMaterial } from '../../src/integrations/exchanges/exchange.js';
 import { LEAKGUARD_IP, startBybit } from '../sim/bybit/testkit.js';
 import type { BybitSimOptions } from '../sim/bybit/server.js';

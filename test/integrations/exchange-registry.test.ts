@@ -1,8 +1,8 @@
 import t from 'tap';
 import { systemClock } from '../../src/core/clock.js';
 import { Scrubber } from '../../src/core/scrubber.js';
-import { BinanceExchange } from '../../src/integrations/exchanges/binance.js';
-import { BybitExchange } from '../../src/integrations/exchanges/bybit.js';
+import { BinanceExchange } from '../../src/integrations/exchanges/binance/exchange.js';
+import { BybitExchange } from '../../src/integrations/exchanges/bybit/exchange.js';
 import { createExchanges, exchanges } from '../../src/integrations/exchanges/registry.js';
 import { BinanceSim } from '../sim/binance/server.js';
 import { BybitSim } from '../sim/bybit/server.js';

@@ -1,7 +1,7 @@
 import type { Config } from '../../config/schema.js';
 import type { Credential, ExchangeName } from '../../core/credential.js';
-import { BinanceExchange } from './binance.js';
-import { BybitExchange } from './bybit.js';
+import { BinanceExchange } from './binance/exchange.js';
+import { BybitExchange } from './bybit/exchange.js';
 import type { ExchangeDeps, ExchangeOptions } from './deps.js';
 import type { Exchange } from './exchange.js';
 

@@ -1,11 +1,11 @@
 import type { CancelAllOrdersParamsV5, GetAccountOrdersParamsV5, PositionInfoParamsV5 } from 'bybit-api';
-import type { Category } from '../../core/credential.js';
-import { IntegrationError } from '../errors.js';
-import { BybitClient, paged, serverTimeOf } from './bybit-client.js';
-import { orderQueries, positionQueries, type ScopeQuery } from './bybit-scope.js';
-import { DEFAULT_CANCEL_BUDGET_MS, DEFAULT_POLL_MS, type ExchangeDeps, type ExchangeOptions } from './deps.js';
-import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, TradeScope } from './exchange.js';
-import { orderKey, sweep } from './sweep.js';
+import type { Category } from '../../../core/credential.js';
+import { IntegrationError } from '../../errors.js';
+import { BybitClient, paged, serverTimeOf } from './client.js';
+import { orderQueries, positionQueries, type ScopeQuery } from './scope.js';
+import { DEFAULT_CANCEL_BUDGET_MS, DEFAULT_POLL_MS, type ExchangeDeps, type ExchangeOptions } from '../deps.js';
+import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, TradeScope } from '../exchange.js';
+import { orderKey, sweep } from '../sweep.js';
 
 export interface BybitOptions extends ExchangeOptions {
   /** recv_window sent with every signed request. Default 5000 ms. */

@@ -1,13 +1,10 @@
 import { MainClient } from 'binance';
-import { call, DEFAULT_POLICY, type CallPolicy } from '../call.js';
-import type { IntegrationError } from '../errors.js';
-import { BINANCE, classifyBinance } from './binance-errors.js';
-import { DEFAULT_CANCEL_BUDGET_MS, DEFAULT_POLL_MS, type ExchangeDeps, type ExchangeOptions } from './deps.js';
-import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, TradeScope } from './exchange.js';
-import { ManualCapabilityError } from './manual.js';
-import { retryAfterOf } from './retry-after.js';
-import { ServerClock } from './server-clock.js';
-import { orderKey, sweep } from './sweep.js';
+import { BINANCE, classifyBinance } from './errors.js';
+import { DEFAULT_CANCEL_BUDGET_MS, DEFAULT_POLL_MS, type ExchangeDeps, type ExchangeOptions } from '../deps.js';
+import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, TradeScope } from '../exchange.js';
+import { ManualCapabilityError } from '../manual.js';
+import { SignedClient } from '../signed.js';
+import { orderKey, sweep } from '../sweep.js';
 
 export interface BinanceOptions extends ExchangeOptions {
   /** recvWindow sent with every signed request. Default 5000 ms (Binance allows up to 60000). */
@@ -40,17 +37,37 @@ export class BinanceExchange implements Exchange {
     positions: 'api',
     balance: 'api',
   };
-  readonly #policy: CallPolicy;
-  readonly #time: ServerClock;
-  readonly #classify: (err: unknown, operation: string) => IntegrationError;
+  readonly #client: SignedClient<MainClient>;
 
   constructor(
     private readonly opts: BinanceOptions,
     private readonly deps: ExchangeDeps,
   ) {
-    this.#policy = deps.policy ?? DEFAULT_POLICY;
-    this.#time = new ServerClock(deps.clock);
-    this.#classify = classifyBinance(deps.scrubber, () => deps.clock.now());
+    this.#client = new SignedClient<MainClient>(
+      {
+        system: BINANCE,
+        sdk: (key, { signal, timeoutMs, serverNow }) => {
+          const sdk = new MainClient(
+            {
+              ...(key ? { api_key: key.apiKey, api_secret: key.apiSecret } : {}),
+              ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+              recvWindow: opts.recvWindowMs ?? 5000,
+              parseExceptions: false,
+              disableTimeSync: true,
+            },
+            { signal, timeout: timeoutMs, headers: { ...opts.headers } },
+          );
+          // MainClient signs with Date.now() + offset: make that our estimate of Binance's time.
+          sdk.setTimeOffset(serverNow() - Date.now());
+          return sdk;
+        },
+        classify: classifyBinance(deps.scrubber, () => deps.clock.now()),
+        // -1021: our timestamp was outside recvWindow.
+        isClockSkew: (err) => (err as { response?: { data?: { code?: number } } }).response?.data?.code === -1021,
+        fetchTime,
+      },
+      deps,
+    );
   }
 
   describeKey(key: KeyMaterial): Promise<KeyInfo> {
@@ -87,7 +104,7 @@ export class BinanceExchange implements Exchange {
     const symbols: (string | undefined)[] = scope.symbols.length ? scope.symbols : [undefined];
     const found: OpenOrder[] = [];
     for (const symbol of symbols) {
-      const orders = await this.#request('openOrders', key, ctx, (sdk) => sdk.getOpenOrders(symbol ? { symbol } : {}));
+      const orders = await this.#client.request('openOrders', key, ctx, (sdk) => sdk.getOpenOrders(symbol ? { symbol } : {}));
       for (const o of orders) {
         found.push({
           category: 'spot',
@@ -120,7 +137,7 @@ export class BinanceExchange implements Exchange {
         const symbols = new Set([...scope.symbols, ...(open ?? []).map((o) => o.symbol)]);
         const acked: string[] = [];
         for (const symbol of symbols) {
-          const reports = await this.#request('DELETE openOrders', key, ctx, async (sdk) => {
+          const reports = await this.#client.request('DELETE openOrders', key, ctx, async (sdk) => {
             try {
               return (await sdk.cancelAllSymbolOrders({ symbol })) as CancelReport[];
             } catch (err) {
@@ -146,69 +163,25 @@ export class BinanceExchange implements Exchange {
 
   /** Free plus locked per asset, leaving out empty ones; a working answer also proves the key works. */
   async balance(key: KeyMaterial, ctx?: CallContext): Promise<Record<string, string>> {
-    const account = await this.#request('account', key, ctx, (sdk) => sdk.getAccountInformation({ omitZeroBalances: true }));
+    const account = await this.#client.request('account', key, ctx, (sdk) => sdk.getAccountInformation({ omitZeroBalances: true }));
     return Object.fromEntries(account.balances.map((b) => [b.asset, addDecimals(String(b.free), String(b.locked))]));
   }
 
-  /** GET /api/v3/time on the configured base URL (MainClient.getServerTime ignores baseUrl). */
   /** Binance key changes are manual: LeakGuard holds no master key there. */
   masterKeyProblems(): string[] {
     return [];
   }
 
   async serverTime(ctx?: CallContext): Promise<number> {
-    return this.#request('time', null, ctx, (sdk) => fetchTime(sdk));
+    return this.#client.request('time', null, ctx, (sdk) => fetchTime(sdk));
   }
 
   #manual<T>(operation: string, capability: keyof Capabilities, instructions: string[]): Promise<T> {
     return Promise.reject(new ManualCapabilityError(BINANCE, operation, capability, instructions));
   }
-
-  #sdk(key: KeyMaterial | null, signal: AbortSignal): MainClient {
-    const sdk = new MainClient(
-      {
-        ...(key ? { api_key: key.apiKey, api_secret: key.apiSecret } : {}),
-        ...(this.opts.baseUrl ? { baseUrl: this.opts.baseUrl } : {}),
-        recvWindow: this.opts.recvWindowMs ?? 5000,
-        parseExceptions: false,
-        disableTimeSync: true,
-      },
-      { signal, timeout: this.#policy.timeoutMs, headers: { ...this.opts.headers } },
-    );
-    // MainClient signs with Date.now() + offset: make that our estimate of Binance's time.
-    sdk.setTimeOffset(this.#time.now() - Date.now());
-    return sdk;
-  }
-
-  #request<T>(operation: string, key: KeyMaterial | null, ctx: CallContext | undefined, fn: (sdk: MainClient) => Promise<T>): Promise<T> {
-    if (key) {
-      this.deps.scrubber.register(key.apiKey);
-      this.deps.scrubber.register(key.apiSecret);
-    }
-    return call(
-      {
-        system: BINANCE,
-        operation,
-        clock: this.deps.clock,
-        policy: this.#policy,
-        classify: this.#classify,
-        retryAfterMs: retryAfterOf,
-        ...(ctx?.signal ? { signal: ctx.signal } : {}),
-      },
-      async (signal) => {
-        const sdk = this.#sdk(key, signal);
-        try {
-          return await fn(sdk);
-        } catch (err) {
-          // -1021: our timestamp was outside recvWindow; measure Binance's clock before the retry.
-          if ((err as { response?: { data?: { code?: number } } }).response?.data?.code === -1021) await this.#time.sync(() => fetchTime(sdk));
-          throw err;
-        }
-      },
-    );
-  }
 }
 
+/** GET /api/v3/time on the configured base URL (MainClient.getServerTime ignores baseUrl). */
 async function fetchTime(sdk: MainClient): Promise<number> {
   return ((await sdk.get('api/v3/time')) as { serverTime: number }).serverTime;
 }

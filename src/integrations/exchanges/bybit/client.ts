@@ -1,12 +1,9 @@
 import { RestClientV5, type RestClientOptions } from 'bybit-api';
-import type { Scrubber } from '../../core/scrubber.js';
-import { call, DEFAULT_POLICY, type CallPolicy } from '../call.js';
-import type { IntegrationError } from '../errors.js';
-import { BYBIT, bybitError, classifyBybit } from './bybit-errors.js';
-import type { ExchangeDeps } from './deps.js';
-import type { CallContext, KeyMaterial } from './exchange.js';
-import { retryAfterOf, withRetryAfter } from './retry-after.js';
-import { ServerClock } from './server-clock.js';
+import { IntegrationError } from '../../errors.js';
+import type { ExchangeDeps } from '../deps.js';
+import type { CallContext, KeyMaterial } from '../exchange.js';
+import { SignedClient } from '../signed.js';
+import { BYBIT, bybitError, classifyBybit } from './errors.js';
 
 type NetworkOptions = ConstructorParameters<typeof RestClientV5>[1];
 
@@ -46,74 +43,51 @@ export interface BybitClientOptions {
   headers?: Record<string, string>;
 }
 
-/**
- * One V5 request at a time, run under `call`: the key is registered with the scrubber first,
- * every attempt gets a fresh SDK client bound to that attempt's AbortSignal (so a timeout
- * really ends the HTTP request), and a retCode other than 0 becomes a typed IntegrationError.
- */
+/** Bybit's signed requests: a retCode other than 0 becomes a typed IntegrationError. */
 export class BybitClient {
-  readonly #scrubber: Scrubber;
+  readonly #signed: SignedClient<RestClientV5>;
   readonly #deps: ExchangeDeps;
-  readonly #policy: CallPolicy;
-  readonly #time: ServerClock;
-  readonly #classify: (err: unknown, operation: string) => IntegrationError;
 
-  constructor(
-    private readonly opts: BybitClientOptions,
-    deps: ExchangeDeps,
-  ) {
+  constructor(opts: BybitClientOptions, deps: ExchangeDeps) {
     this.#deps = deps;
-    this.#scrubber = deps.scrubber;
-    this.#policy = deps.policy ?? DEFAULT_POLICY;
-    this.#time = new ServerClock(deps.clock);
-    this.#classify = classifyBybit(deps.scrubber);
+    this.#signed = new SignedClient<RestClientV5>(
+      {
+        system: BYBIT,
+        sdk: (key, { signal, timeoutMs, serverNow }) =>
+          new ClockedRestClient(
+            {
+              ...(key ? { key: key.apiKey, secret: key.apiSecret } : {}),
+              ...(opts.baseUrl ? { baseUrl: opts.baseUrl } : {}),
+              recv_window: opts.recvWindowMs ?? 5000,
+              parse_exceptions: false,
+              parseAPIRateLimits: true,
+            },
+            { signal, timeout: timeoutMs, headers: { ...opts.headers } },
+            serverNow,
+          ),
+        classify: classifyBybit(deps.scrubber),
+        // Bybit found our timestamp outside recv_window.
+        isClockSkew: (err) => err instanceof IntegrationError && err.code === 10002,
+        fetchTime: async (sdk) => serverTimeOf((await sdk.getServerTime()).result),
+      },
+      deps,
+    );
   }
 
   /** Registers key material with the scrubber: done before any call that carries it. */
   register(key: KeyMaterial): void {
-    this.#scrubber.register(key.apiKey);
-    this.#scrubber.register(key.apiSecret);
-  }
-
-  #sdk(key: KeyMaterial | null, signal: AbortSignal): RestClientV5 {
-    return new ClockedRestClient(
-      {
-        ...(key ? { key: key.apiKey, secret: key.apiSecret } : {}),
-        ...(this.opts.baseUrl ? { baseUrl: this.opts.baseUrl } : {}),
-        recv_window: this.opts.recvWindowMs ?? 5000,
-        parse_exceptions: false,
-        parseAPIRateLimits: true,
-      },
-      { signal, timeout: this.#policy.timeoutMs, headers: { ...this.opts.headers } },
-      () => this.#time.now(),
-    );
+    this.#signed.register(key);
   }
 
   /** Runs one V5 call signed by `key` (null: a public endpoint) and returns its `result`. */
   request<T>(operation: string, key: KeyMaterial | null, ctx: CallContext | undefined, fn: (sdk: RestClientV5) => Promise<BybitAnswer<T>>): Promise<T> {
-    if (key) this.register(key);
-    return call(
-      {
-        system: BYBIT,
-        operation,
-        clock: this.#deps.clock,
-        policy: this.#policy,
-        classify: this.#classify,
-        retryAfterMs: retryAfterOf,
-        ...(ctx?.signal ? { signal: ctx.signal } : {}),
-      },
-      async (signal) => {
-        const sdk = this.#sdk(key, signal);
-        const answer = await fn(sdk);
-        if (answer.retCode === 0) return answer.result;
-        // Bybit found our timestamp outside recv_window: measure its clock before the retry.
-        if (answer.retCode === 10002) await this.#time.sync(async () => serverTimeOf((await sdk.getServerTime()).result));
-        const err = bybitError(this.#scrubber, operation, answer.retCode, answer.retMsg);
-        // A 10006 says when the limit resets (X-Bapi-Limit-Reset-Timestamp): retrying sooner only burns attempts.
-        const resetAt = answer.rateLimitApi?.resetAtTimestamp;
-        throw withRetryAfter(err, resetAt ? Math.min(resetAt - this.#deps.clock.now(), MAX_RESET_WAIT_MS) : undefined);
-      },
-    );
+    return this.#signed.request(operation, key, ctx, async (sdk) => {
+      const answer = await fn(sdk);
+      if (answer.retCode === 0) return answer.result;
+      // A 10006 says when the limit resets (X-Bapi-Limit-Reset-Timestamp): retrying sooner only burns attempts.
+      const resetAt = answer.rateLimitApi?.resetAtTimestamp;
+      throw bybitError(this.#deps.scrubber, operation, answer.retCode, answer.retMsg, { retryAfterMs: resetAt ? Math.min(resetAt - this.#deps.clock.now(), MAX_RESET_WAIT_MS) : undefined });
+    });
   }
 
   /** Follows nextPageCursor until Bybit says there is no more (or repeats itself). */

@@ -1,7 +1,7 @@
-import type { Category } from '../../core/credential.js';
-import { IntegrationError } from '../errors.js';
-import { BYBIT } from './bybit-errors.js';
-import type { TradeScope } from './exchange.js';
+import type { Category } from '../../../core/credential.js';
+import { IntegrationError } from '../../errors.js';
+import { BYBIT } from './errors.js';
+import type { TradeScope } from '../exchange.js';
 
 /**
  * Spot order kinds, as the V5 orderFilter names them. Spot cancel-all takes one kind at a

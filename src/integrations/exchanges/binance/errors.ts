@@ -1,6 +1,5 @@
-import type { Scrubber } from '../../core/scrubber.js';
-import { connectionFailure, IntegrationError, type FailureKind } from '../errors.js';
-import { withRetryAfter } from './retry-after.js';
+import type { Scrubber } from '../../../core/scrubber.js';
+import { connectionFailure, IntegrationError, type FailureKind } from '../../errors.js';
 
 export const BINANCE = 'Binance';
 
@@ -46,8 +45,7 @@ export function classifyBinance(scrubber: Scrubber, clockNow: () => number) {
       const meaning = (res.status === 418 ? statusMeaning(418) : code !== undefined ? CODES[code] : undefined) ??
         statusMeaning(res.status) ?? { kind: res.status >= 400 && res.status < 500 ? ('invalid_request' as const) : ('failed' as const), retryable: false, action: 'Binance refused the request; see the Binance error code list for the code' };
       const text = code !== undefined ? `code ${code}: ${String((body as { msg?: unknown }).msg ?? '')}` : `HTTP ${res.status}${typeof body === 'string' ? `: ${body.slice(0, 200)}` : ''}`;
-      const error = new IntegrationError({ system: BINANCE, operation, ...meaning, detail: scrubber.scrub(text), status: res.status, ...(code !== undefined ? { code } : {}) });
-      return withRetryAfter(error, retryAfterMs(res.headers?.['retry-after'], clockNow));
+      return new IntegrationError({ system: BINANCE, operation, ...meaning, detail: scrubber.scrub(text), status: res.status, ...(code !== undefined ? { code } : {}), retryAfterMs: retryAfterMs(res.headers?.['retry-after'], clockNow) });
     }
     const net = connectionFailure(err);
     if (net) return new IntegrationError({ system: BINANCE, operation, ...net, retryable: true, action: 'check network access from LeakGuard to Binance (DNS, proxy, firewall); the call is retried' });

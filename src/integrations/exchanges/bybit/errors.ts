@@ -1,5 +1,5 @@
-import type { Scrubber } from '../../core/scrubber.js';
-import { connectionFailure, IntegrationError, type FailureKind } from '../errors.js';
+import type { Scrubber } from '../../../core/scrubber.js';
+import { connectionFailure, IntegrationError, type FailureKind } from '../../errors.js';
 
 export const BYBIT = 'Bybit';
 
@@ -48,15 +48,15 @@ const HTTP_STATUSES: Record<number, Meaning> = {
 };
 
 /** An answer with a retCode other than 0, as an error whose text holds no registered secret. */
-export function bybitError(scrubber: Scrubber, operation: string, retCode: number, retMsg: string, status?: number): IntegrationError {
-  const meaning = RET_CODES[retCode] ?? (status ? statusMeaning(status) : undefined) ?? { kind: 'failed', retryable: false, action: 'see the Bybit error code list (docs v5/error) for this code' };
+export function bybitError(scrubber: Scrubber, operation: string, retCode: number, retMsg: string, http: { status?: number; retryAfterMs?: number | undefined } = {}): IntegrationError {
+  const meaning = RET_CODES[retCode] ?? (http.status ? statusMeaning(http.status) : undefined) ?? { kind: 'failed', retryable: false, action: 'see the Bybit error code list (docs v5/error) for this code' };
   return new IntegrationError({
     system: BYBIT,
     operation,
     ...meaning,
     detail: `retCode ${retCode}: ${scrubber.scrub(retMsg)}`,
     code: retCode,
-    ...(status ? { status } : {}),
+    ...http,
   });
 }
 
@@ -76,7 +76,7 @@ export function classifyBybit(scrubber: Scrubber) {
     const res = (err as { response?: { status?: number; data?: unknown } }).response;
     if (res?.status) {
       const body = res.data as { retCode?: unknown; retMsg?: unknown } | string | undefined;
-      if (body && typeof body === 'object' && typeof body.retCode === 'number') return bybitError(scrubber, operation, body.retCode, String(body.retMsg ?? ''), res.status);
+      if (body && typeof body === 'object' && typeof body.retCode === 'number') return bybitError(scrubber, operation, body.retCode, String(body.retMsg ?? ''), { status: res.status });
       const meaning = statusMeaning(res.status) ?? { kind: 'failed' as const, retryable: false, action: 'Bybit answered with an unexpected HTTP status; check exchanges.bybit.baseUrl' };
       const text = typeof body === 'string' ? body.slice(0, 200) : '';
       return new IntegrationError({ system: BYBIT, operation, ...meaning, detail: scrubber.scrub(`HTTP ${res.status}${text ? `: ${text}` : ''}`), status: res.status });
