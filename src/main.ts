@@ -1,13 +1,14 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { checkCredentials } from './checks/credentials.js';
 import { ConfigError, loadConfig } from './config/load.js';
-import { systemClock } from './core/clock.js';
 import { Scrubber } from './core/scrubber.js';
 import { createLogger } from './http/logger.js';
-import { serve } from './http/serve.js';
-import { createClients } from './integrations/clients.js';
+import { serve, StartError, type ServeOptions } from './http/serve.js';
+import { wireClients } from './leakguard.js';
 import { checkPlaybooks } from '../responders/playbooks.js';
 import { responders } from '../responders/registry.js';
 
@@ -24,7 +25,36 @@ Usage:
 Environment overrides (deployment-specific values): see README.md, "Configuration".
 Exit codes: 0 ok, 1 runtime failure, 2 invalid configuration or usage.`;
 
-async function main(argv: string[]): Promise<number> {
+/** Where the CLI writes: the console, or a test's buffers. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const consoleIo: Io = { out: (t) => console.log(t), err: (t) => console.error(t) };
+
+/**
+ * Runs one command and resolves with its exit code; `serve` resolves with -1 while it runs
+ * (until a signal). `serveOptions` lets tests run serve in this process.
+ */
+export async function main(argv: string[], io: Io = consoleIo, serveOptions: ServeOptions = {}): Promise<number> {
+  try {
+    return await command(argv, io, serveOptions);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(err.message);
+      return 2;
+    }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.err(`${(err as Error).message}\n\n${HELP}`);
+      return 2;
+    }
+    io.err(err instanceof StartError ? err.message : `leakguard failed: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+async function command(argv: string[], io: Io, serveOptions: ServeOptions): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -32,26 +62,26 @@ async function main(argv: string[]): Promise<number> {
   });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
-    console.log(HELP);
+    io.out(HELP);
     return values.help ? 0 : 2;
   }
   if (command === 'config' && rest[0] === 'check' && rest[1]) {
     load(rest[1]);
-    console.log(`${rest[1]}: valid`);
+    io.out(`${rest[1]}: valid`);
     return 0;
   }
   if (command === 'serve' || command === 'check') {
     const path = values.config ?? process.env.LEAKGUARD_CONFIG;
     if (!path) {
-      console.error(`leakguard ${command} needs a config file: pass --config FILE or set LEAKGUARD_CONFIG (see infra/examples/leakguard.yaml)`);
+      io.err(`leakguard ${command} needs a config file: pass --config FILE or set LEAKGUARD_CONFIG (see infra/examples/leakguard.yaml)`);
       return 2;
     }
-    if (command === 'check') return check(load(path));
-    const running = await serve(load(path));
-    running.app.log.info({ url: running.url }, 'LeakGuard listening');
+    if (command === 'check') return check(load(path), io);
+    const running = await serve(load(path), serveOptions);
+    running.leakguard.logger.info({ url: running.url }, 'LeakGuard listening');
     return -1; // keep running until a signal
   }
-  console.error(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);
+  io.err(`unknown command: ${positionals.join(' ')}\n\n${HELP}`);
   return 2;
 }
 
@@ -63,36 +93,22 @@ function load(path: string): ReturnType<typeof loadConfig> {
   return config;
 }
 
-async function check(config: ReturnType<typeof loadConfig>): Promise<number> {
+async function check(config: ReturnType<typeof loadConfig>, io: Io): Promise<number> {
   const scrubber = new Scrubber();
-  const logger = createLogger(scrubber, { destination: pino.destination(2), level: 'warn' });
-  const clients = createClients(config, { clock: systemClock, scrubber, logger });
+  const { clients } = wireClients(config, { scrubber, logger: createLogger(scrubber, { destination: pino.destination(2), level: 'warn' }) });
   try {
     const problems = await checkCredentials(config.credentials, clients);
-    for (const p of problems) console.error(scrubber.scrub(`${p.credentialId}: ${p.problem}`));
-    console.log(problems.length ? `${problems.length} problem(s); fix them before relying on LeakGuard for these credentials` : `all ${config.credentials.length} credential(s) ready`);
+    for (const p of problems) io.err(scrubber.scrub(`${p.credentialId}: ${p.problem}`));
+    io.out(problems.length ? `${problems.length} problem(s); fix them before relying on LeakGuard for these credentials` : `all ${config.credentials.length} credential(s) ready`);
     return problems.length ? 1 : 0;
   } finally {
     clients.close();
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exitCode = code;
-  },
-  (err: unknown) => {
-    if (err instanceof ConfigError) {
-      console.error(err.message);
-      process.exitCode = 2;
-      return;
-    }
-    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`${(err as Error).message}\n\n${HELP}`);
-      process.exitCode = 2;
-      return;
-    }
-    console.error(`leakguard failed: ${(err as Error).message}`);
-    process.exitCode = 1;
-  },
-);
+/** Run as a program (not imported by a test): exit with the command's code. */
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const code = await main(process.argv.slice(2));
+  // A failed start has closed what it opened; exit anyway so that nothing forgotten can hang the process.
+  if (code >= 0) process.exit(code);
+}

@@ -1,54 +1,46 @@
-import type { FastifyInstance } from 'fastify';
-import { checkCredentials } from '../checks/credentials.js';
-import { systemClock, type Clock } from '../core/clock.js';
-import { Scrubber } from '../core/scrubber.js';
 import type { Config } from '../config/schema.js';
-import { createClients, type ClientDeps } from '../integrations/clients.js';
-import { Runner } from '../runner/runner.js';
-import { openStore, redactUrl } from '../store/open.js';
-import { responders } from '../../responders/registry.js';
-import { buildApp } from './app.js';
-import { createLogger } from './logger.js';
+import { createLeakGuard, type LeakGuard, type LeakGuardDeps } from '../leakguard.js';
 
 export interface Running {
-  app: FastifyInstance;
-  runner: Runner;
+  leakguard: LeakGuard;
   url: string;
   /** Stops taking requests, hands running steps back (they resume on the next start), closes the store. Idempotent. */
   shutdown(reason: string): Promise<void>;
 }
 
-export interface ServeOptions {
-  clock?: Clock;
+export interface ServeOptions extends LeakGuardDeps {
   handleSignals?: boolean;
-  /** Tests: how the clients reach the simulators. */
-  clientDeps?: Omit<ClientDeps, 'clock' | 'scrubber' | 'logger'>;
+}
+
+/** A start that failed: what failed, in words an operator can act on; nothing is left running. */
+export class StartError extends Error {
+  constructor(message: string, cause: unknown) {
+    super(message, { cause });
+    this.name = 'StartError';
+  }
 }
 
 /**
- * Starts LeakGuard: store (migrated), clients, the runner (which resumes every unfinished
- * incident), the HTTP app, the startup check of every credential in the background, and a
- * graceful shutdown on SIGTERM/SIGINT.
+ * Starts LeakGuard: builds it (store migrated, clients), listens, and only then lets the
+ * runner act (it resumes every unfinished incident) and checks every credential in the
+ * background. A start that fails stops what it started and throws a StartError naming the cause.
  */
 export async function serve(config: Config, opts: ServeOptions = {}): Promise<Running> {
-  const scrubber = new Scrubber();
-  const logger = createLogger(scrubber);
-  const clock = opts.clock ?? systemClock;
-  const store = await openStore({ url: config.store.url, scrubber });
-  logger.info({ store: store.dialect, url: store.dialect === 'postgres' ? redactUrl(config.store.url) : config.store.url }, 'store ready');
-  const clients = createClients(config, { clock, scrubber, logger, ...opts.clientDeps });
-  const runner = new Runner({ store, responders, clock, clients: { ...clients }, logger, credentials: (id) => config.credentials.find((c) => c.id === id) });
-  runner.start();
-  const app = await buildApp({ config, store, scrubber, clock, logger });
-  const url = await app.listen({ host: config.server.host, port: config.server.port });
-
-  // The check never holds the start up: a leak must be answered even if one credential is misconfigured.
-  void checkCredentials(config.credentials, clients)
-    .then((problems) => {
-      for (const p of problems) logger.error({ credential: p.credentialId }, `startup check: ${p.credentialId}: ${p.problem}`);
-      if (!problems.length) logger.info({ credentials: config.credentials.length }, 'startup check passed');
-    })
-    .catch((err: unknown) => logger.error({ err }, 'startup check failed to run'));
+  let leakguard: LeakGuard;
+  try {
+    leakguard = await createLeakGuard(config, opts);
+  } catch (err) {
+    throw new StartError(`LeakGuard could not start: ${(err as Error).message}`, err);
+  }
+  const { app, logger } = leakguard;
+  let url: string;
+  try {
+    url = await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (err) {
+    await leakguard.close(0);
+    throw new StartError(listenFailure(err, config.server), err);
+  }
+  leakguard.start();
 
   let closing: Promise<void> | undefined;
   const shutdown = (reason: string) =>
@@ -59,10 +51,7 @@ export async function serve(config: Config, opts: ServeOptions = {}): Promise<Ru
         process.exit(1);
       }, config.server.shutdownGraceMs);
       grace.unref();
-      await app.close();
-      await runner.stop(Math.min(config.server.shutdownGraceMs / 2, 5_000));
-      await store.close();
-      clients.close();
+      await leakguard.close(Math.min(config.server.shutdownGraceMs / 2, 5_000));
       clearTimeout(grace);
       logger.info('stopped');
     })());
@@ -70,5 +59,19 @@ export async function serve(config: Config, opts: ServeOptions = {}): Promise<Ru
   if (opts.handleSignals !== false) {
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => void shutdown(sig).then(() => process.exit(0)));
   }
-  return { app, runner, url, shutdown };
+  return { leakguard, url, shutdown };
+}
+
+function listenFailure(err: unknown, server: Config['server']): string {
+  const at = `${server.host}:${server.port}`;
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return `cannot listen on ${at}: the port is in use (EADDRINUSE); stop the process holding it or choose another port (server.port, LEAKGUARD_PORT)`;
+    case 'EACCES':
+      return `cannot listen on ${at}: permission denied (EACCES); ports below 1024 need privileges, choose a higher port (server.port, LEAKGUARD_PORT)`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${at}: no such address on this host (EADDRNOTAVAIL); set server.host (LEAKGUARD_HOST) to an address of this host, or 0.0.0.0`;
+    default:
+      return `cannot listen on ${at}: ${(err as Error).message}`;
+  }
 }

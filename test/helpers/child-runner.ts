@@ -1,7 +1,8 @@
-import { Runner, type RunnerOptions } from '../../src/runner/runner.js';
+import type { LeakGuard } from '../../src/leakguard.js';
+import type { RunnerEvent } from '../../src/runner/session.js';
 
 /**
- * What every runner in a child process (crash and replica tests) shares: with LG_KILL_AT it
+ * What every LeakGuard in a child process (crash and replica tests) shares: with LG_KILL_AT it
  * SIGKILLs itself at that exact point, which no outside timing could hit reliably; it prints
  * every runner event as a JSON line; SIGTERM hands running steps back and exits.
  */
@@ -9,22 +10,20 @@ export function killPoint(name: string): void {
   if (name === process.env.LG_KILL_AT) process.kill(process.pid, 'SIGKILL');
 }
 
-export function startChildRunner(opts: Omit<RunnerOptions, 'holder' | 'onEvent'>, close: () => Promise<unknown>): Runner {
-  const runner = new Runner({
-    ...opts,
+/** The runner settings of a child: its holder from LG_HOLDER, and every event printed (and a kill point). */
+export function childRunnerSettings() {
+  return {
     holder: process.env.LG_HOLDER,
-    onEvent: (e) => {
+    onEvent: (e: RunnerEvent) => {
       // stdout on a pipe is synchronous on Linux: the line is out before a kill below.
       console.log(JSON.stringify(e));
       killPoint(`${e.type}:${e.step ?? e.state ?? ''}`);
     },
-  });
-  process.once('SIGTERM', () => {
-    void runner
-      .stop(1_000)
-      .then(close)
-      .then(() => process.exit(0));
-  });
-  runner.start();
-  return runner;
+  };
+}
+
+/** Starts the child's LeakGuard; SIGTERM closes it (running steps handed back) and exits. */
+export function startChild(leakguard: LeakGuard): void {
+  process.once('SIGTERM', () => void leakguard.close(1_000).then(() => process.exit(0)));
+  leakguard.start();
 }

@@ -5,7 +5,8 @@ import type { Credential } from '../../src/core/credential.js';
 import { parseConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/http/logger.js';
-import { createClients, type LeakGuardClients } from '../../src/integrations/clients.js';
+import type { ClientDeps, LeakGuardClients } from '../../src/integrations/clients.js';
+import { wireClients } from '../../src/leakguard.js';
 import { kubeConfigFor } from '../sim/kubernetes/kubeconfig.js';
 import { AWS_TEST_CREDENTIALS, startWorld, WORLD, type World, type WorldOptions } from '../sim/world.js';
 import { captureLog } from './logs.js';
@@ -23,6 +24,7 @@ export interface E2E {
   clients: LeakGuardClients;
   scrubber: Scrubber;
   log: ReturnType<typeof captureLog>;
+  logger: Logger;
   close(): Promise<void>;
 }
 
@@ -56,17 +58,21 @@ export interface WorldAddress {
   k8sToken: string;
 }
 
-/** LeakGuard's real clients pointed at a simulator world. */
-export function e2eClients(config: Config, world: WorldAddress, deps: { clock: Clock; scrubber: Scrubber; logger: Logger }): LeakGuardClients {
-  return createClients(config, {
-    ...deps,
+/** How LeakGuard's real clients reach a world: the simulators' endpoints, credentials and the caller's IP. */
+export function e2eClientDeps(world: WorldAddress): Omit<ClientDeps, 'clock' | 'scrubber' | 'logger'> {
+  return {
     env: { LG_TEST_SLACK_URL: world.slackWebhook },
     awsCredentials: AWS_TEST_CREDENTIALS,
     kubeConfig: kubeConfigFor(world.urls.kubernetes, world.k8sToken, WORLD.namespace),
     // The Bybit simulator reads the caller's IP from this header: LeakGuard calls from its egress IP.
     exchangeHeaders: { 'x-sim-client-ip': WORLD.leakguardIp },
     policy: FAST_POLICY,
-  });
+  };
+}
+
+/** LeakGuard's real clients pointed at a simulator world. */
+export function e2eClients(config: Config, world: WorldAddress, deps: { clock: Clock; scrubber: Scrubber; logger: Logger }): LeakGuardClients {
+  return wireClients(config, { ...deps, clientDeps: e2eClientDeps(world) }).clients;
 }
 
 export async function startE2E(opts: WorldOptions & { config?: Record<string, unknown> } = {}): Promise<E2E> {
@@ -83,6 +89,7 @@ export async function startE2E(opts: WorldOptions & { config?: Record<string, un
     clients,
     scrubber,
     log,
+    logger,
     close: async () => {
       clients.close();
       await world.close();

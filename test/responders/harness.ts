@@ -3,9 +3,9 @@ import type { PlaybookName } from '../../src/core/incident.js';
 import type { Plan } from '../../src/runner/playbook.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import type { Credential } from '../../src/core/credential.js';
-import { Runner, type RunnerOptions } from '../../src/runner/runner.js';
+import { createLeakGuard, type LeakGuard } from '../../src/leakguard.js';
+import type { Runner, RunnerOptions } from '../../src/runner/runner.js';
 import type { RunnerEvent } from '../../src/runner/session.js';
-import { responders } from '../../responders/registry.js';
 import { playbookPlan } from '../../responders/playbooks.js';
 import { startE2E, type E2E } from '../helpers/e2e.js';
 import { eventually } from '../helpers/runner-child.js';
@@ -47,30 +47,33 @@ export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'deli
   /** Credentials by id: the world's own, and any a test adds (addCredential). */
   const credentials = new Map<string, Credential>([[e2e.credential.id, e2e.credential]]);
   const clock = opts.runnerClock ?? systemClock;
-  const runners: Runner[] = [];
-  /** A runner on this store and these clients; a second one stands for a restarted process. */
-  const newRunner = (more: Partial<RunnerOptions> = {}) => {
-    const r = new Runner({
-      store: ts.store,
-      responders,
+  const leakguards: LeakGuard[] = [];
+  /** A LeakGuard on this store (or `store`) and these clients, not started; a second one stands for a restarted process. */
+  const newRunner = async (more: Partial<RunnerOptions> = {}): Promise<Runner> => {
+    const { store = ts.store, ...runner } = more;
+    const lg = await createLeakGuard(e2e.config, {
+      store,
+      clients: e2e.clients,
+      scrubber: e2e.scrubber,
+      logger: e2e.logger,
       clock,
-      // An object type, not the interface: the runner's Clients has an index signature.
-      clients: { ...e2e.clients },
-      credentials: (id) => credentials.get(id),
-      pollMs: 50,
-      leaseTtlMs: 5_000,
-      onEvent: (e) => {
-        events.push(e);
-        for (const h of hooks) h(e);
+      runner: {
+        credentials: (id) => credentials.get(id),
+        pollMs: 50,
+        leaseTtlMs: 5_000,
+        onEvent: (e) => {
+          events.push(e);
+          for (const h of hooks) h(e);
+        },
+        ...runner,
       },
-      ...more,
     });
-    runners.push(r);
-    return r;
+    leakguards.push(lg);
+    return lg.runner;
   };
-  const runner = newRunner();
+  const runner = await newRunner();
   t.teardown(async () => {
-    for (const r of runners) await r.stop(0);
+    for (const lg of leakguards) await lg.close(0);
     await ts.cleanup();
     await e2e.close();
   });

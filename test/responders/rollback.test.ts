@@ -60,7 +60,7 @@ t.test('rollback after a scheduled rotation: AWSCURRENT back, restart, verify, t
   stopDriving();
   const [timer] = await env.store.listTimers(scheduled.id);
   clock.set(timer!.dueAt + 1_000);
-  await env.newRunner({ holder: 'next-day' }).tick();
+  await (await env.newRunner({ holder: 'next-day' })).tick();
   t.ok((await env.store.listTimers(scheduled.id))[0]?.firedAt, 'the timer fired');
   t.match((await env.store.listStepRuns(scheduled.id)).find((r) => r.step === 'revoke.grace'), { status: 'skipped' }, 'and skipped the revoke');
   t.notOk(deleted(env, old), 'the older key, in use again, is not revoked');

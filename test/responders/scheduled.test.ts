@@ -59,7 +59,7 @@ t.test('scheduled: deferred outside the maintenance window, rotated, the old key
   stopDriving();
   const reopened = await openStore({ url: env.url, scrubber: env.scrubber });
   t.teardown(() => reopened.close());
-  const restarted = env.newRunner({ store: reopened, holder: 'restarted' });
+  const restarted = await env.newRunner({ store: reopened, holder: 'restarted' });
   await clock.set(timer!.dueAt - 60_000);
   await restarted.tick();
   t.notOk(deleted(env, old.apiKey), 'not revoked a minute before the grace period ends');

@@ -1,0 +1,108 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { checkCredentials } from './checks/credentials.js';
+import { systemClock, type Clock } from './core/clock.js';
+import type { Credential } from './core/credential.js';
+import { Scrubber } from './core/scrubber.js';
+import type { Config } from './config/schema.js';
+import { buildApp } from './http/app.js';
+import { createLogger } from './http/logger.js';
+import { createClients, type ClientDeps, type LeakGuardClients } from './integrations/clients.js';
+import type { ResponderRegistry } from './runner/responder.js';
+import { Runner, type RunnerOptions } from './runner/runner.js';
+import { openStore, redactUrl } from './store/open.js';
+import type { Store } from './store/store.js';
+import { responders as defaultResponders } from '../responders/registry.js';
+
+/** What the outside world supplies; everything has a production default. */
+export interface LeakGuardDeps {
+  clock?: Clock;
+  scrubber?: Scrubber;
+  logger?: Logger;
+  /** An open store (tests share one between LeakGuards); it stays open on close(). Else config.store.url is opened and migrated. */
+  store?: Store;
+  /** How the clients reach the outside systems (tests: the simulators). */
+  clientDeps?: Omit<ClientDeps, 'clock' | 'scrubber' | 'logger'>;
+  /** Clients built elsewhere (tests that call them directly too); they stay open on close(). */
+  clients?: LeakGuardClients;
+  responders?: ResponderRegistry;
+  /** Runner settings (holder, lease, poll, events); credentials default to the config's. */
+  runner?: Omit<RunnerOptions, 'store' | 'responders' | 'clock' | 'clients' | 'logger'>;
+}
+
+/** One LeakGuard: built, not yet acting. `start` makes it act; `close` undoes everything it started. */
+export interface LeakGuard {
+  config: Config;
+  clock: Clock;
+  scrubber: Scrubber;
+  logger: Logger;
+  store: Store;
+  clients: LeakGuardClients;
+  runner: Runner;
+  app: FastifyInstance;
+  /** Starts the runner (it resumes every unfinished incident) and the startup check of every credential. */
+  start(): void;
+  /** Hands running steps back within `graceMs` (they resume at the next start), then closes what this LeakGuard opened. Idempotent. */
+  close(graceMs?: number): Promise<void>;
+}
+
+/**
+ * The one composition root (DESIGN.md, Layout): store, clients, scrubber, registries, runner
+ * and HTTP app are wired here and nowhere else. Building acts on nothing outside: no step
+ * runs and no port is bound until the caller says so.
+ */
+export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}): Promise<LeakGuard> {
+  const { clock, scrubber, logger, clients } = wireClients(config, deps);
+  let store: Store;
+  try {
+    store = deps.store ?? (await openStore({ url: config.store.url, scrubber }));
+  } catch (err) {
+    if (!deps.clients) clients.close();
+    throw err;
+  }
+  if (!deps.store) logger.info({ store: store.dialect, url: store.dialect === 'postgres' ? redactUrl(config.store.url) : config.store.url }, 'store ready');
+  const byId = new Map<string, Credential>(config.credentials.map((c) => [c.id, c]));
+  const runner = new Runner({ credentials: (id) => byId.get(id), ...deps.runner, store, responders: deps.responders ?? defaultResponders, clock, clients: { ...clients }, logger });
+  const app = await buildApp({ config, store, scrubber, clock, logger });
+
+  let closing: Promise<void> | undefined;
+  return {
+    config,
+    clock,
+    scrubber,
+    logger,
+    store,
+    clients,
+    runner,
+    app,
+    start() {
+      runner.start();
+      // The check never holds anything up: a leak must be answered even if one credential is misconfigured.
+      void checkCredentials(config.credentials, clients)
+        .then((problems) => {
+          for (const p of problems) logger.error({ credential: p.credentialId }, `startup check: ${p.credentialId}: ${p.problem}`);
+          if (!problems.length) logger.info({ credentials: config.credentials.length }, 'startup check passed');
+        })
+        .catch((err: unknown) => logger.error({ err }, 'startup check failed to run'));
+    },
+    close: (graceMs = 5_000) =>
+      (closing ??= (async () => {
+        await app.close();
+        await runner.stop(graceMs);
+        if (!deps.store) await store.close();
+        if (!deps.clients) clients.close();
+      })()),
+  };
+}
+
+/**
+ * Clock, scrubber, logger and clients: all that `leakguard check` needs (no store). A bad
+ * kubeconfig fails here, before anything is opened.
+ */
+export function wireClients(config: Config, deps: Pick<LeakGuardDeps, 'clock' | 'scrubber' | 'logger' | 'clientDeps' | 'clients'>) {
+  const scrubber = deps.scrubber ?? new Scrubber();
+  const logger = deps.logger ?? createLogger(scrubber);
+  const clock = deps.clock ?? systemClock;
+  const clients = deps.clients ?? createClients(config, { clock, scrubber, logger, ...deps.clientDeps });
+  return { clock, scrubber, logger, clients };
+}
