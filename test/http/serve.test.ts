@@ -1,21 +1,31 @@
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { createServer, type AddressInfo } from 'node:net';
+import { stringify } from 'yaml';
+import { systemClock } from '../../src/core/clock.js';
+import { openIncident } from '../../src/incidents/open-incident.js';
+import { buildPlan } from '../../src/runner/playbook.js';
+import { openStore } from '../../src/store/open.js';
+import { startE2E } from '../helpers/e2e.js';
+import { eventually } from '../helpers/runner-child.js';
 import { TEST_PG_URL } from '../helpers/stores.js';
+import { kubeConfigFor } from '../sim/kubernetes/kubeconfig.js';
+import { AWS_TEST_CREDENTIALS, WORLD } from '../sim/world.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const example = join(root, 'infra/examples/leakguard.yaml');
 
-/** Starts `leakguard serve` on the example config as a real process and waits for its URL. */
-async function start(storeUrl: string) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--config', example], {
+/** Starts `leakguard serve` (on the example config unless told) as a real process and waits for its URL. */
+async function start(storeUrl: string, config = example, env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--config', config], {
     cwd: root,
-    env: { ...process.env, LEAKGUARD_PORT: '0', LEAKGUARD_STORE_URL: storeUrl },
+    env: { ...process.env, LEAKGUARD_PORT: '0', LEAKGUARD_STORE_URL: storeUrl, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -84,4 +94,74 @@ t.test('serve without a config or with an unreachable store fails clearly', asyn
   t.equal(badCode, 1);
   t.match(out, 'cannot reach PostgreSQL at postgres://nobody:***@127.0.0.1:1/x');
   t.notMatch(out, 'hunter2secret');
+});
+
+/** `leakguard serve` as a real process that must fail to start: its exit code and everything it printed. */
+async function failedStart(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve', '--config', example], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, out };
+}
+
+t.test('serve on a port that is taken exits 1 and names the cause and the port', async (t) => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => taken.close());
+  const port = (taken.address() as AddressInfo).port;
+  const dir = mkdtempSync(join(tmpdir(), 'leakguard-serve-'));
+  // The store is opened and migrated first; the runner never starts, and the process exits instead of hanging.
+  const { code, out } = await failedStart({ LEAKGUARD_PORT: String(port), LEAKGUARD_STORE_URL: join(dir, 'lg.db') });
+  t.equal(code, 1);
+  t.match(out, `cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE)`);
+  t.notMatch(out, '"msg":"LeakGuard listening"');
+});
+
+t.test('serve with a kubeconfig it cannot read exits 1 and says which file', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'leakguard-serve-'));
+  const { code, out } = await failedStart({ LEAKGUARD_PORT: '0', LEAKGUARD_STORE_URL: join(dir, 'lg.db'), LEAKGUARD_KUBECONFIG: join(dir, 'missing-kubeconfig') });
+  t.equal(code, 1);
+  t.match(out, `LeakGuard could not start: cannot load the kubeconfig ${join(dir, 'missing-kubeconfig')} (ENOENT)`);
+  t.notOk(existsSync(join(dir, 'lg.db')), 'nothing was opened: the store file was never created');
+});
+
+t.test('a running `leakguard serve` resolves an incident opened in its store', async (t) => {
+  const e2e = await startE2E({ replicas: 2, podStartMs: 100 });
+  t.teardown(() => e2e.close());
+  const dir = mkdtempSync(join(tmpdir(), 'leakguard-serve-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  writeFileSync(kubeconfig, kubeConfigFor(e2e.world.urls.kubernetes, e2e.world.kubernetes.token, WORLD.namespace).exportConfig());
+  const config = join(dir, 'leakguard.yaml');
+  writeFileSync(config, stringify({ ...e2e.config, kubernetes: { kubeconfig } }));
+  const storeUrl = join(dir, 'lg.db');
+  const { child, output } = await start(storeUrl, config, {
+    AWS_ACCESS_KEY_ID: AWS_TEST_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: AWS_TEST_CREDENTIALS.secretAccessKey,
+    LG_TEST_SLACK_URL: e2e.world.slackWebhook,
+  });
+  t.teardown(() => void child.kill('SIGKILL'));
+
+  // The test writes the incident into serve's store, as an operator's request would; serve's runner takes it from there.
+  const store = await openStore({ url: storeUrl, scrubber: e2e.scrubber });
+  t.teardown(() => store.close());
+  const plan = buildPlan('emergency', [
+    { step: 'freeze', params: { pollMs: 20, snapshotPositions: false } },
+    { step: 'restore', params: { key: 'target', pollMs: 20 } },
+  ]);
+  const { incident } = await openIncident({ store, clock: systemClock, clients: e2e.clients }, { credential: e2e.credential, plan, reason: 'serve test', actor: 'system:test' });
+  const done = await eventually(async () => {
+    const i = await store.getIncident(incident.id);
+    return i && ['resolved', 'failed', 'aborted'].includes(i.state) ? i : undefined;
+  }, 'the incident to end', 60_000);
+  t.equal(done.state, 'resolved', done.state === 'resolved' ? 'resolved by serve' : output());
+  const runs = await store.listStepRuns(incident.id);
+  t.same(runs.filter((r) => r.status === 'succeeded').map((r) => r.step).sort(), ['freeze', 'restore']);
+  t.ok(runs.every((r) => r.writer?.holder.includes(`:${child.pid}:`)), 'run by the serve process');
+  t.equal(runs.find((r) => r.step === 'freeze')?.outputs.frozenReplicas, 2, 'freeze saw the bot at 2 pods and scaled it to none');
+  t.equal(e2e.world.kubernetes.deployment(WORLD.namespace, WORLD.deployment)?.spec?.replicas, 2, 'the bot is back at its replica count');
+  child.kill('SIGTERM');
+  const [code] = (await once(child, 'exit')) as [number];
+  t.equal(code, 0);
 });

@@ -1,0 +1,121 @@
+import t from 'tap';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { parseConfig } from '../../src/config/load.js';
+import { Scrubber } from '../../src/core/scrubber.js';
+import { createLogger } from '../../src/http/logger.js';
+import { serve } from '../../src/http/serve.js';
+import { main, type Io } from '../../src/main.js';
+import { e2eConfig } from '../helpers/e2e.js';
+import { captureLog } from '../helpers/logs.js';
+import { eventually } from '../helpers/runner-child.js';
+import { AWS_TEST_CREDENTIALS, startWorld } from '../sim/world.js';
+
+// The CLI and serve in this process, so that their coverage is measured; test/http/serve.test.ts
+// and test/checks/cli.test.ts run the same commands as real processes.
+
+const example = new URL('../../infra/examples/leakguard.yaml', import.meta.url).pathname;
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (s) => void out.push(s), err: (s) => void err.push(s) };
+  return { io, out: () => out.join('\n'), err: () => err.join('\n') };
+}
+
+function tempFile(name: string, text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'leakguard-cli-')), name);
+  writeFileSync(file, text);
+  return file;
+}
+
+t.test('help, usage errors and unknown commands', async (t) => {
+  const help = io();
+  t.equal(await main(['--help'], help.io), 0);
+  t.match(help.out(), 'leakguard serve [--config FILE]');
+  const none = io();
+  t.equal(await main([], none.io), 2, 'no command is a usage error');
+  t.match(none.out(), 'Usage:');
+  const unknown = io();
+  t.equal(await main(['frobnicate'], unknown.io), 2);
+  t.match(unknown.err(), 'unknown command: frobnicate');
+  const flag = io();
+  t.equal(await main(['serve', '--frobnicate'], flag.io), 2);
+  t.match(flag.err(), /Unknown option '--frobnicate'[\s\S]*Usage:/);
+});
+
+t.test('config check: 0 for a valid file, 2 with every problem for an invalid one', async (t) => {
+  const ok = io();
+  t.equal(await main(['config', 'check', example], ok.io), 0);
+  t.equal(ok.out(), `${example}: valid`);
+  const bad = tempFile('bad.yaml', 'server:\n  port: http\nplaybooks:\n  emergency:\n    steps: [{ step: freeze, params: { pollMs: -1 } }]\n');
+  const res = io();
+  t.equal(await main(['config', 'check', bad], res.io), 2);
+  t.match(res.err(), `${bad} is not a valid LeakGuard config`);
+  t.match(res.err(), 'server.port: must be integer');
+});
+
+t.test('serve and check need a config file', async (t) => {
+  const saved = process.env.LEAKGUARD_CONFIG;
+  delete process.env.LEAKGUARD_CONFIG;
+  t.teardown(() => void (saved === undefined ? delete process.env.LEAKGUARD_CONFIG : (process.env.LEAKGUARD_CONFIG = saved)));
+  for (const command of ['serve', 'check']) {
+    const res = io();
+    t.equal(await main([command], res.io), 2);
+    t.match(res.err(), `leakguard ${command} needs a config file: pass --config FILE or set LEAKGUARD_CONFIG`);
+  }
+});
+
+t.test('serve on a taken port returns 1 with the cause, and leaves nothing running', async (t) => {
+  const taken = createServer();
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => taken.close());
+  const port = (taken.address() as AddressInfo).port;
+  const dir = mkdtempSync(join(tmpdir(), 'leakguard-cli-'));
+  const file = tempFile('leakguard.yaml', stringify({ server: { port }, store: { url: join(dir, 'lg.db') } }));
+  const res = io();
+  t.equal(await main(['serve', '--config', file], res.io, { handleSignals: false }), 1);
+  t.equal(res.err(), `cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE); stop the process holding it or choose another port (server.port, LEAKGUARD_PORT)`);
+});
+
+t.test('serve in this process: listens, answers, runs the startup check, shuts down', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'leakguard-cli-'));
+  const scrubber = new Scrubber();
+  const log = captureLog();
+  // No credentials, no Slack, no EventBridge bus: it starts all the same.
+  const running = await serve(parseConfig({ server: { port: 0 }, store: { url: join(dir, 'lg.db') } }), { handleSignals: false, scrubber, logger: createLogger(scrubber, { destination: log.stream }) });
+  t.teardown(() => running.shutdown('test teardown'));
+  t.same(await (await fetch(`${running.url}/readyz`)).json(), { status: 'ready' });
+  await eventually(async () => (log.text().includes('"msg":"startup check passed"') ? true : undefined), 'the startup check');
+  await running.shutdown('test');
+  await running.shutdown('again');
+  t.equal(running.leakguard.app.server.listening, false, 'no longer listening');
+  t.match(log.text(), '"msg":"stopped"');
+  await t.rejects(running.leakguard.store.ping(), 'the store is closed');
+});
+
+t.test('check lists each credential problem and returns 1', async (t) => {
+  const world = await startWorld({ replicas: 1 });
+  t.teardown(() => world.close());
+  const file = tempFile('leakguard.yaml', stringify(e2eConfig(world)));
+  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+  process.env.AWS_ACCESS_KEY_ID = AWS_TEST_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = AWS_TEST_CREDENTIALS.secretAccessKey;
+  t.teardown(() => {
+    for (const [name, value] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+  const res = io();
+  // This process calls from 127.0.0.1, which neither key is bound to.
+  t.equal(await main(['check', '--config', file], res.io), 1);
+  t.match(res.err(), /bybit-prod-trading: its key could not be checked: .*ip_not_allowed/);
+  t.match(res.err(), /bybit-prod-trading: LeakGuard's master key could not be checked: .*ip_not_allowed/);
+  t.match(res.out(), '2 problem(s)');
+  t.notMatch(res.err() + res.out(), world.accounts.botKey.secret);
+  t.notMatch(res.err() + res.out(), world.accounts.master.apiKey);
+});
