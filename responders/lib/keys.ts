@@ -60,6 +60,6 @@ export async function loadKey(ctx: StepContext, choice: KeyChoice): Promise<Load
     keyId: v.secret.api_key_id,
     hint: keyHint(v.secret.api_key_id),
     fingerprint: fingerprint(v.secret.api_key),
-    material: { apiKey: v.secret.api_key, apiSecret: v.secret.api_secret },
+    material: v.material,
   };
 }

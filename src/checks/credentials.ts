@@ -22,7 +22,7 @@ export async function checkCredentials(credentials: Credential[], clients: Pick<
     if (exchange.capabilities.queryKey !== 'api') continue;
     try {
       const current = await clients.secrets.readKey(credential.secretId, {}, signal);
-      const info = await exchange.describeKey({ apiKey: current.secret.api_key, apiSecret: current.secret.api_secret }, signal ? { signal } : {});
+      const info = await exchange.describeKey(current.material, signal ? { signal } : {});
       const missing = missingIps(info, clients.egressIps);
       if (missing.length) add(`its key ${keyHint(info.keyId)} is bound to IPs that leave out LeakGuard's egress IP(s) ${missing.join(', ')}; add them to the key at ${credential.exchange}, or LeakGuard cannot cancel orders with it`);
     } catch (err) {

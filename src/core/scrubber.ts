@@ -20,12 +20,6 @@ export class Scrubber {
     this.#pattern = null;
   }
 
-  /** Forget a value once the process no longer holds it (e.g. a revoked key's secret). */
-  forget(value: string): void {
-    for (const v of [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]) this.#values.delete(v);
-    this.#pattern = null;
-  }
-
   get size(): number {
     return this.#values.size;
   }

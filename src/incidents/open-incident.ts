@@ -61,7 +61,7 @@ async function readTarget(deps: OpenIncidentDeps, credential: Credential, signal
   const exchange = deps.clients.exchanges.exchangeFor(credential);
   if (exchange.capabilities.queryKey === 'api') {
     try {
-      const info = await exchange.describeKey({ apiKey: current.secret.api_key, apiSecret: current.secret.api_secret }, signal ? { signal } : {});
+      const info = await exchange.describeKey(current.material, signal ? { signal } : {});
       target.permissions = info.permissions;
       target.ips = info.ips;
     } catch (err) {

@@ -9,7 +9,7 @@ import { IntegrationError } from './errors.js';
 import { awsOptionsFrom, type AwsCredentials } from './aws/config.js';
 import { CloudTrailLookup } from './aws/cloudtrail.js';
 import { EventBridgePublisher } from './aws/eventbridge.js';
-import { SecretsClient } from './aws/secrets.js';
+import { parseKeySecret, SecretsClient } from './aws/secrets.js';
 import { createExchanges, type Exchanges } from './exchanges/registry.js';
 import type { KeyMaterial } from './exchanges/exchange.js';
 import { kubeConfigFrom } from './kubernetes/config.js';
@@ -73,9 +73,8 @@ export function createClients(config: Config, deps: ClientDeps): LeakGuardClient
     async masterKey(credential, signal) {
       const ref = credential.account.masterKey;
       if (!ref) throw new IntegrationError({ system: 'LeakGuard config', operation: 'master key', kind: 'invalid_request', retryable: false, detail: `${credential.id} names no account.masterKey`, action: `add account.masterKey to credential ${credential.id}` });
-      const secret = 'env' in ref ? parseKeyJson(resolveEnvRef(ref, env), credential.id) : (await secrets.readKey(ref.secretsManager, {}, signal)).secret;
-      deps.scrubber.register(secret.api_key);
-      deps.scrubber.register(secret.api_secret);
+      if ('secretsManager' in ref) return (await secrets.readKey(ref.secretsManager, {}, signal)).material;
+      const secret = parseKeySecret(resolveEnvRef(ref, env), { system: 'LeakGuard config', operation: 'master key', source: `the master key of ${credential.id} (environment variable ${ref.env})` }, deps.scrubber);
       return { apiKey: secret.api_key, apiSecret: secret.api_secret };
     },
     close() {
@@ -101,14 +100,4 @@ function resolveEnvRef(ref: EnvRef, env: NodeJS.ProcessEnv): string {
   const value = env[ref.env];
   if (!value) throw new IntegrationError({ system: 'LeakGuard config', operation: 'secret reference', kind: 'invalid_request', retryable: false, detail: `environment variable ${ref.env} is not set`, action: `set ${ref.env} in LeakGuard's environment` });
   return value;
-}
-
-function parseKeyJson(text: string, credentialId: string): { api_key: string; api_secret: string } {
-  try {
-    const v = JSON.parse(text) as { api_key?: string; api_secret?: string };
-    if (typeof v.api_key === 'string' && typeof v.api_secret === 'string') return { api_key: v.api_key, api_secret: v.api_secret };
-  } catch {
-    // fall through to the error that says what shape is expected
-  }
-  throw new IntegrationError({ system: 'LeakGuard config', operation: 'master key', kind: 'invalid_request', retryable: false, detail: `the master key of ${credentialId} is not {"api_key","api_secret"} JSON`, action: 'store the master key as {"api_key": ..., "api_secret": ...}' });
 }

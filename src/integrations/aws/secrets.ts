@@ -13,6 +13,7 @@ import { call, DEFAULT_POLICY, type CallPolicy } from '../call.js';
 import { IntegrationError } from '../errors.js';
 import { classifyAws } from './classify.js';
 import { awsClientConfig, type AwsClientOptions } from './config.js';
+import type { KeyMaterial } from '../exchanges/exchange.js';
 
 export const AWSCURRENT = 'AWSCURRENT';
 export const AWSPENDING = 'AWSPENDING';
@@ -38,6 +39,8 @@ export interface SecretVersionInfo {
 export interface KeyVersion {
   versionId: string;
   stages: string[];
+  /** What an exchange call is signed with. */
+  material: KeyMaterial;
   secret: ExchangeKeySecret;
 }
 
@@ -73,16 +76,8 @@ export class SecretsClient {
     const out = await this.#call('GetSecretValue', signal, (s) =>
       this.#sdk.send(new GetSecretValueCommand({ SecretId: secretId, ...(which.versionId ? { VersionId: which.versionId } : { VersionStage: which.stage ?? AWSCURRENT }) }), { abortSignal: s }),
     );
-    const secret = this.#parse(secretId, out.SecretString);
-    return { versionId: out.VersionId!, stages: out.VersionStages ?? [], secret };
-  }
-
-  /** A plain (non-JSON) secret value, such as LeakGuard's own master key or a webhook secret. */
-  async readString(secretId: string, signal?: AbortSignal): Promise<string> {
-    const out = await this.#call('GetSecretValue', signal, (s) => this.#sdk.send(new GetSecretValueCommand({ SecretId: secretId }), { abortSignal: s }));
-    const value = out.SecretString ?? '';
-    this.scrubber.register(value);
-    return value;
+    const secret = parseKeySecret(out.SecretString, { system: SYSTEM, operation: 'GetSecretValue', source: secretId }, this.scrubber);
+    return { versionId: out.VersionId!, stages: out.VersionStages ?? [], secret, material: { apiKey: secret.api_key, apiSecret: secret.api_secret } };
   }
 
   /**
@@ -176,35 +171,42 @@ export class SecretsClient {
     }
   }
 
-  #parse(secretId: string, text: string | undefined): ExchangeKeySecret {
-    let parsed: Partial<ExchangeKeySecret>;
-    try {
-      parsed = JSON.parse(text ?? '') as Partial<ExchangeKeySecret>;
-    } catch {
-      throw new IntegrationError({ system: SYSTEM, operation: 'GetSecretValue', kind: 'invalid_request', retryable: false, detail: `${secretId} does not hold JSON`, action: 'store the key as {"api_key","api_secret","api_key_id",...} (runbook, Emergency Rotation step 3)' });
-    }
-    if (typeof parsed.api_key !== 'string' || typeof parsed.api_secret !== 'string') {
-      this.#register(parsed as ExchangeKeySecret);
-      throw new IntegrationError({ system: SYSTEM, operation: 'GetSecretValue', kind: 'invalid_request', retryable: false, detail: `${secretId} lacks api_key or api_secret`, action: 'store the key as {"api_key","api_secret","api_key_id",...} (runbook, Emergency Rotation step 3)' });
-    }
-    const secret: ExchangeKeySecret = {
-      api_key: parsed.api_key,
-      api_secret: parsed.api_secret,
-      api_key_id: parsed.api_key_id ?? parsed.api_key,
-      created_at: parsed.created_at ?? '',
-      created_by: parsed.created_by ?? '',
-      rotation_reason: parsed.rotation_reason ?? '',
-    };
-    this.#register(secret);
-    return secret;
-  }
-
   #register(secret: Partial<ExchangeKeySecret>): void {
-    this.scrubber.register(secret.api_secret);
-    this.scrubber.register(secret.api_key);
+    registerKey(this.scrubber, secret);
   }
 
   destroy(): void {
     this.#sdk.destroy();
   }
+}
+
+function registerKey(scrubber: Scrubber, secret: Partial<ExchangeKeySecret>): void {
+  scrubber.register(secret.api_secret);
+  scrubber.register(secret.api_key);
+}
+
+/**
+ * The runbook's key JSON ({api_key, api_secret, api_key_id, ...}) wherever it is kept (a Secrets
+ * Manager version, an environment variable), its values registered with the scrubber before
+ * anything can echo them.
+ */
+export function parseKeySecret(text: string | undefined, where: { system: string; operation: string; source: string }, scrubber: Scrubber): ExchangeKeySecret {
+  const fail = (detail: string) =>
+    new IntegrationError({ system: where.system, operation: where.operation, kind: 'invalid_request', retryable: false, detail: `${where.source} ${detail}`, action: 'store the key as {"api_key","api_secret","api_key_id",...} (runbook, Emergency Rotation step 3)' });
+  let parsed: Partial<ExchangeKeySecret>;
+  try {
+    parsed = JSON.parse(text ?? '') as Partial<ExchangeKeySecret>;
+  } catch {
+    throw fail('does not hold JSON');
+  }
+  registerKey(scrubber, parsed);
+  if (typeof parsed.api_key !== 'string' || typeof parsed.api_secret !== 'string') throw fail('lacks api_key or api_secret');
+  return {
+    api_key: parsed.api_key,
+    api_secret: parsed.api_secret,
+    api_key_id: parsed.api_key_id ?? parsed.api_key,
+    created_at: parsed.created_at ?? '',
+    created_by: parsed.created_by ?? '',
+    rotation_reason: parsed.rotation_reason ?? '',
+  };
 }
