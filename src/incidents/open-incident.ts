@@ -35,7 +35,6 @@ export async function openIncident(deps: OpenIncidentDeps, req: OpenIncidentRequ
     : await deps.store.openIncident({
         id: randomUUID(),
         credentialId: req.credential.id,
-        playbook: req.plan.playbook,
         dryRun: req.dryRun ?? false,
         reason: req.reason,
         target: await readTarget(deps, req.credential, signal),

@@ -80,7 +80,7 @@ export class Control {
     const incident = await this.#active(incidentId);
     const errors = validatePlan(plan, this.responders);
     if (errors.length) throw new ControlError('invalid', `the playbook cannot run: ${errors.join('; ')}`);
-    await this.store.updateIncident(incidentId, { plan, playbook: plan.playbook, at: this.clock.now() });
+    await this.store.updateIncident(incidentId, { plan, at: this.clock.now() });
     await this.#record(incidentId, actor, 'incident.escalated', `escalated from ${incident.playbook} to ${plan.playbook}: ${reason}`, {
       from: incident.playbook,
       to: plan.playbook,

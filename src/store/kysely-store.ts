@@ -121,7 +121,6 @@ export class KyselyStore implements Store {
         id: input.id,
         credential_id: input.credentialId,
         state: 'open',
-        playbook: input.playbook,
         dry_run: input.dryRun ? 1 : 0,
         target_json: input.target ? this.#json(input.target) : null,
         plan_json: this.#json(input.plan),
@@ -168,7 +167,6 @@ export class KyselyStore implements Store {
         set.state = patch.state;
         set.closed_at = isActive(patch.state) ? null : patch.at;
       }
-      if (patch.playbook) set.playbook = patch.playbook;
       if (patch.target !== undefined) set.target_json = patch.target ? this.#json(patch.target) : null;
       if (patch.plan !== undefined) set.plan_json = this.#json(patch.plan);
       await db.updateTable('incidents').set(set).where('id', '=', id).execute();

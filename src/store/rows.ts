@@ -27,7 +27,7 @@ export const toIncident = (r: Selectable<IncidentsTable>): Incident => ({
   id: r.id,
   credentialId: r.credential_id,
   state: r.state as IncidentState,
-  playbook: r.playbook as PlaybookName,
+  playbook: json<{ playbook: PlaybookName }>(r.plan_json).playbook,
   dryRun: num(r.dry_run) === 1,
   target: json(r.target_json),
   reason: r.reason,

@@ -18,7 +18,6 @@ export interface IncidentsTable {
   id: string;
   credential_id: string;
   state: string;
-  playbook: string;
   dry_run: number;
   target_json: string | null;
   plan_json: string | null;

@@ -28,22 +28,26 @@ export interface WrittenBy {
   writer: { holder: string; fence: number } | null;
 }
 
+/** The runner's plan, opaque to the store except for the playbook it runs: the incident's playbook is read from it. */
+export interface StoredPlan {
+  playbook: PlaybookName;
+}
+
 export interface OpenIncidentInput {
   id: string;
   credentialId: string;
-  playbook: PlaybookName;
   dryRun: boolean;
   reason: string;
   target: IncidentTarget | null;
-  plan: unknown;
+  plan: StoredPlan;
   at: number;
 }
 
 export interface IncidentPatch {
   state?: IncidentState;
-  playbook?: PlaybookName;
   target?: IncidentTarget | null;
-  plan?: unknown;
+  /** A new plan (an escalation) changes the incident's playbook with it. */
+  plan?: StoredPlan;
   at: number;
 }
 

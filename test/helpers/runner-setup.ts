@@ -39,7 +39,6 @@ export async function runnerSetup(t: Teardown, opts: { backend?: keyof typeof BA
     const { incident } = await ts.store.openIncident({
       id: randomUUID(),
       credentialId: more.credentialId ?? `cred-${randomUUID().slice(0, 8)}`,
-      playbook,
       dryRun: more.dryRun ?? false,
       reason: 'test',
       target: null,

@@ -42,7 +42,7 @@ async function scenario(t: Test, killAt: string) {
     await ts.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
-  const { incident } = await ts.store.openIncident({ id: randomUUID(), credentialId: 'bybit-prod', playbook: 'break-glass', dryRun: false, reason: 'leak', target: null, plan, at: Date.now() });
+  const { incident } = await ts.store.openIncident({ id: randomUUID(), credentialId: 'bybit-prod', dryRun: false, reason: 'leak', target: null, plan, at: Date.now() });
 
   const first = spawnRunner({ url: ts.url, dir, holder: 'first', killAt, leaseTtlMs: 1_000 });
   const exit = await first.exited;

@@ -29,7 +29,7 @@ t.test("a step that fails on every attempt runs the plan's failure steps once, i
     ],
   );
   t.same(plan.onFailure?.map((s) => s.id), ['on-failure.record', 'on-failure.boom', 'page'], 'failure steps get their own ids');
-  const { incident } = await env.store.openIncident({ id: randomUUID(), credentialId: 'c1', playbook: 'emergency', dryRun: false, reason: 'test', target: null, plan, at: env.clock.now() });
+  const { incident } = await env.store.openIncident({ id: randomUUID(), credentialId: 'c1', dryRun: false, reason: 'test', target: null, plan, at: env.clock.now() });
   await withTime(env.clock, env.runner.tick(), 10);
 
   const after = await env.store.getIncident(incident.id);

@@ -20,7 +20,7 @@ async function twoReplicas(t: Test) {
     { id: 'b', step: 'record', params: { effect: 'revoke', gate: true } },
     { id: 'c', step: 'record', params: { effect: 'rotate' } },
   ]);
-  const { incident } = await ts.store.openIncident({ id: randomUUID(), credentialId: 'bybit-prod', playbook: 'break-glass', dryRun: false, reason: 'leak', target: null, plan, at: Date.now() });
+  const { incident } = await ts.store.openIncident({ id: randomUUID(), credentialId: 'bybit-prod', dryRun: false, reason: 'leak', target: null, plan, at: Date.now() });
   const runners = ['A', 'B'].map((holder) => spawnRunner({ url: ts.url, schema: ts.schema, dir, holder, leaseTtlMs: 1_500 }));
   t.teardown(async () => {
     for (const r of runners) {

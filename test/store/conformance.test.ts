@@ -25,11 +25,10 @@ for (const [name, open] of Object.entries(BACKENDS)) {
     const openInput = (credentialId: string) => ({
       id: randomUUID(),
       credentialId,
-      playbook: 'break-glass' as const,
       dryRun: false,
       reason: 'leak',
       target: { fingerprint: 'f'.repeat(64), keyHint: 'AbCd…', versionId: 'v1' },
-      plan: { steps: ['freeze'] },
+      plan: { playbook: 'break-glass' as const, steps: ['freeze'] },
       at: 2_000,
     });
 
@@ -56,7 +55,8 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       t.equal(again.created, true);
       t.not(again.incident.id, first.id);
       t.equal((await store.getIncident(first.id))?.closedAt, 3_000);
-      t.same(await store.getPlan(again.incident.id), { steps: ['freeze'] });
+      t.same(await store.getPlan(again.incident.id), { playbook: 'break-glass', steps: ['freeze'] });
+      t.equal(again.incident.playbook, 'break-glass', 'the playbook is read from the plan');
     });
 
     t.test('an expired lease can be taken over and a live one cannot; the fence grows', async (t) => {

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { writers } from './0002-writers.js';
+import { playbookInPlan } from './0003-playbook-in-plan.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -9,6 +10,7 @@ export function migrations(dialect: Dialect): MigrationProvider {
   const all: Record<string, Migration> = {
     '0001-initial': initial(dialect),
     '0002-writers': writers(dialect),
+    '0003-playbook-in-plan': playbookInPlan,
   };
   return { getMigrations: async () => all };
 }
