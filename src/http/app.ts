@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
 import { healthRoutes } from './health.js';
@@ -6,8 +7,8 @@ import { metricsPlugin } from './metrics.js';
 import { registerProblemHandlers } from './problem.js';
 
 /**
- * Builds the HTTP app without listening: tests call `inject`, `serve` listens. Every
- * answer passes through the scrubber on its way out.
+ * Builds the HTTP app without listening: tests call `inject`, `serve` listens. Routes are
+ * typed from their TypeBox schemas; every answer passes through the scrubber on its way out.
  */
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
@@ -16,9 +17,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     bodyLimit: ctx.config.server.bodyLimit,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    disableRequestLogging: false,
     return503OnClosing: true,
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('leakguard', ctx);
   registerProblemHandlers(app);
   app.addHook('onSend', async (req, reply, payload) => {

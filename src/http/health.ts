@@ -1,11 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sendProblem } from './problem.js';
 
+const Status = Type.Object({ status: Type.String() });
+
 /** Liveness (the process answers) and readiness (the store answers). */
-export async function healthRoutes(app: FastifyInstance): Promise<void> {
-  const ok = { type: 'object', properties: { status: { type: 'string' } }, required: ['status'] } as const;
-  app.get('/healthz', { schema: { response: { 200: ok } } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { response: { 200: ok } } }, async (req, reply) => {
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/healthz', { schema: { response: { 200: Status } } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { response: { 200: Status } } }, async (req, reply) => {
     try {
       await app.leakguard.store.ping();
       return { status: 'ready' };
@@ -14,4 +15,4 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       return sendProblem(reply, req, { status: 503, title: 'Service Unavailable', detail: 'the store does not answer; check store.url and the database server' });
     }
   });
-}
+};
