@@ -48,7 +48,7 @@ export class SlackNotifier {
       this.stats.dropped++;
       this.logger.warn({ maxQueue: this.opts.maxQueue }, 'Slack queue full: dropped the oldest alert (alerts also go to the log and EventBridge)');
     }
-    this.#queue.push({ ...message, text: this.scrubber.scrub(message.text), ...(message.blocks ? { blocks: this.scrubber.scrubDeep(message.blocks) } : {}) });
+    this.#queue.push(message);
     this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
   }
 
@@ -69,8 +69,9 @@ export class SlackNotifier {
     }
   }
 
-  /** One message, with the call policy; exported for the startup check and tests. */
+  /** One message under the call policy, scrubbed on its way out; for a caller that must know it arrived (the queue does not say). */
   async send(message: SlackMessage, signal?: AbortSignal): Promise<void> {
+    const payload = JSON.stringify({ ...message, text: this.scrubber.scrub(message.text), ...(message.blocks ? { blocks: this.scrubber.scrubDeep(message.blocks) } : {}) });
     await call(
       {
         system: SYSTEM,
@@ -84,7 +85,7 @@ export class SlackNotifier {
         ...(signal ? { signal } : {}),
       },
       async (s) => {
-        const res = await fetch(this.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), signal: s });
+        const res = await fetch(this.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: payload, signal: s });
         const body = (await res.text()).trim();
         if (res.ok) return;
         if (res.status === 429) {

@@ -28,6 +28,8 @@ t.test('posts Block Kit messages without holding the caller up', async (t) => {
   t.equal(msg?.text, 'BREAK-GLASS: bybit-prod frozen ([REDACTED])');
   t.same(msg?.blocks, [{ type: 'section', text: { type: 'mrkdwn', text: '*freeze* done [REDACTED]' } }]);
   t.same(notifier.stats, { sent: 1, failed: 0, dropped: 0 });
+  await notifier.send({ text: 'sent directly: PLANTED-secret-xyz123' });
+  t.equal(sim.messagesTo(url)[1]?.text, 'sent directly: [REDACTED]', 'a direct send is scrubbed too');
 });
 
 t.test('429 Retry-After is honoured, then delivered', async (t) => {
