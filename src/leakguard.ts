@@ -7,6 +7,7 @@ import { Scrubber } from './core/scrubber.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/logger.js';
+import { Incidents } from './incidents/incidents.js';
 import { createClients, type ClientDeps, type LeakGuardClients } from './integrations/clients.js';
 import type { ResponderRegistry } from './runner/responder.js';
 import { Runner, type RunnerOptions } from './runner/runner.js';
@@ -39,6 +40,8 @@ export interface LeakGuard {
   store: Store;
   clients: LeakGuardClients;
   runner: Runner;
+  /** The one owner of incidents: what detectors, rules and the API call to open and steer them. */
+  incidents: Incidents;
   app: FastifyInstance;
   /** Starts the runner (it resumes every unfinished incident) and the startup check of every credential. */
   start(): void;
@@ -47,8 +50,8 @@ export interface LeakGuard {
 }
 
 /**
- * The one composition root (DESIGN.md, Layout): store, clients, scrubber, registries, runner
- * and HTTP app are wired here and nowhere else. Building acts on nothing outside: no step
+ * The one composition root (DESIGN.md, Layout): store, clients, scrubber, registries, runner,
+ * incidents and HTTP app are wired here and nowhere else. Building acts on nothing outside: no step
  * runs and no port is bound until the caller says so.
  */
 export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}): Promise<LeakGuard> {
@@ -62,7 +65,10 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   }
   if (!deps.store) logger.info({ store: store.dialect, url: store.dialect === 'postgres' ? redactUrl(config.store.url) : config.store.url }, 'store ready');
   const byId = new Map<string, Credential>(config.credentials.map((c) => [c.id, c]));
-  const runner = new Runner({ credentials: (id) => byId.get(id), ...deps.runner, store, responders: deps.responders ?? defaultResponders, clock, clients: { ...clients }, logger });
+  const credentials = deps.runner?.credentials ?? ((id: string) => byId.get(id));
+  const responders = deps.responders ?? defaultResponders;
+  const runner = new Runner({ ...deps.runner, credentials, store, responders, clock, clients: { ...clients }, logger });
+  const incidents = new Incidents({ store, clock, responders, clients, credentials, wake: () => runner.wake() });
   const app = await buildApp({ config, store, scrubber, clock, logger });
 
   let closing: Promise<void> | undefined;
@@ -74,6 +80,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     store,
     clients,
     runner,
+    incidents,
     app,
     start() {
       runner.start();

@@ -4,7 +4,7 @@ import { fingerprint, keyHint } from '../core/fingerprint.js';
 import type { Actor } from '../core/incident.js';
 import type { SecretsClient } from '../integrations/aws/secrets.js';
 import { IntegrationError } from '../integrations/errors.js';
-import { ControlError } from '../runner/control.js';
+import { IncidentError } from './errors.js';
 import { parsePlan } from '../runner/playbook.js';
 import type { HumanTask, Store } from '../store/store.js';
 
@@ -13,7 +13,7 @@ export interface CompleteTaskDeps {
   clock: Clock;
   secrets: Pick<SecretsClient, 'writeKey'>;
   credentials: (credentialId: string) => Credential | undefined;
-  /** The runner (which wakes at once) or its Control: audits the completion and puts it on the timeline. */
+  /** The plain completion (Incidents): audits it, puts it on the timeline, wakes the runner. */
   tasks: { completeHumanTask(taskId: string, actor: Actor, data: Record<string, unknown>): Promise<HumanTask> };
 }
 
@@ -26,16 +26,16 @@ export interface CompleteTaskDeps {
 export async function completeTask(deps: CompleteTaskDeps, taskId: string, actor: Actor, data: Record<string, unknown> = {}): Promise<HumanTask> {
   const { api_key, api_secret, ...rest } = data;
   if (api_key === undefined && api_secret === undefined) return deps.tasks.completeHumanTask(taskId, actor, rest);
-  if (typeof api_key !== 'string' || typeof api_secret !== 'string' || !api_key || !api_secret) throw new ControlError('invalid', 'a new key needs both api_key and api_secret, as strings');
+  if (typeof api_key !== 'string' || typeof api_secret !== 'string' || !api_key || !api_secret) throw new IncidentError('invalid', 'a new key needs both api_key and api_secret, as strings');
   const task = await deps.store.getHumanTask(taskId);
-  if (!task) throw new ControlError('not_found', `no human task ${taskId}`);
-  if (task.status !== 'open') throw new ControlError('conflict', `human task ${taskId} is already ${task.status}`);
+  if (!task) throw new IncidentError('not_found', `no human task ${taskId}`);
+  if (task.status !== 'open') throw new IncidentError('conflict', `human task ${taskId} is already ${task.status}`);
   const plan = parsePlan(await deps.store.getPlan(task.incidentId));
   const step = [...plan.steps, ...(plan.onFailure ?? [])].find((s) => s.id === task.step);
-  if (step?.step !== 'rotate') throw new ControlError('invalid', `task ${taskId} (${task.step}) takes no key; only a rotate step's task does: complete it without api_key and api_secret`);
+  if (step?.step !== 'rotate') throw new IncidentError('invalid', `task ${taskId} (${task.step}) takes no key; only a rotate step's task does: complete it without api_key and api_secret`);
   const incident = (await deps.store.getIncident(task.incidentId))!;
   const credential = deps.credentials(incident.credentialId);
-  if (!credential) throw new ControlError('invalid', `credential ${incident.credentialId} is not in the config; the key has nowhere to go`);
+  if (!credential) throw new IncidentError('invalid', `credential ${incident.credentialId} is not in the config; the key has nowhere to go`);
 
   const secret = {
     api_key,
@@ -50,7 +50,7 @@ export async function completeTask(deps: CompleteTaskDeps, taskId: string, actor
     // AWSPENDING: the rotate step brings it to the stage its playbook asks for.
     versionId = await deps.secrets.writeKey(credential.secretId, taskId, secret, 'AWSPENDING');
   } catch (err) {
-    if (err instanceof IntegrationError && err.kind === 'conflict') throw new ControlError('conflict', `a different key was already stored for task ${taskId}; complete it with that key`);
+    if (err instanceof IntegrationError && err.kind === 'conflict') throw new IncidentError('conflict', `a different key was already stored for task ${taskId}; complete it with that key`);
     throw err;
   }
   return deps.tasks.completeHumanTask(taskId, actor, { ...rest, key: { versionId, keyHint: keyHint(api_key), fingerprint: fingerprint(api_key) } });

@@ -24,7 +24,7 @@ export function progressOf(step: Pick<PlanStep, 'id' | 'retries' | 'backoffMs'>,
   return { kind: 'run', attempt: last.attempt + 1, interrupted: false, notBefore: (last.finishedAt ?? 0) + backoff };
 }
 
-/** Timeline look-ups the runner and the control API both need. */
+/** Timeline look-ups the runner and src/incidents both need. */
 export function has(timeline: readonly TimelineEntry[], type: string, match: Record<string, unknown> = {}): boolean {
   return timeline.some((e) => e.type === type && Object.entries(match).every(([k, v]) => e.data[k] === v));
 }

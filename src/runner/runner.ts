@@ -4,7 +4,6 @@ import { systemClock, type Clock } from '../core/clock.js';
 import type { Credential } from '../core/credential.js';
 import type { Actor } from '../core/incident.js';
 import { StaleFenceError, type Store } from '../store/store.js';
-import { Control } from './control.js';
 import { drive } from './execute.js';
 import { LeaseKeeper, LeaseLostError, ShutdownError } from './lease.js';
 import type { Plan } from './playbook.js';
@@ -39,7 +38,6 @@ const quiet: RunnerLogger = { debug() {}, info() {}, warn() {}, error() {} };
  */
 export class Runner {
   readonly holder: string;
-  readonly control: Control;
   readonly #env: RunnerEnv;
   readonly #pollMs: number;
   readonly #maxConcurrent: number;
@@ -66,7 +64,6 @@ export class Runner {
     };
     this.#pollMs = opts.pollMs ?? 1_000;
     this.#maxConcurrent = opts.maxConcurrent ?? 8;
-    this.control = new Control(opts.store, this.#env.clock, opts.responders);
   }
 
   /** Polls until stop(); work runs in the background. */
@@ -108,37 +105,8 @@ export class Runner {
     await this.#loop;
   }
 
-  // ---- operator actions (the HTTP API calls these); each is audited and on the timeline
-
-  async abort(incidentId: string, actor: Actor, reason: string): Promise<void> {
-    await this.control.abort(incidentId, actor, reason);
-    this.#busy.get(incidentId)?.operator.abort(new Error(`aborted by ${actor}`));
-    this.#wake.abort();
-  }
-
-  async pause(scope: string, actor: Actor, reason: string): Promise<void> {
-    await this.control.pause(scope, actor, reason);
-  }
-
-  async resume(scope: string, actor: Actor): Promise<void> {
-    await this.control.resume(scope, actor);
-    this.#wake.abort();
-  }
-
-  async approve(incidentId: string, actor: Actor): Promise<string[]> {
-    const steps = await this.control.approve(incidentId, actor);
-    this.#wake.abort();
-    return steps;
-  }
-
-  async completeHumanTask(taskId: string, actor: Actor, data: Record<string, unknown> = {}) {
-    const task = await this.control.completeHumanTask(taskId, actor, data);
-    this.#wake.abort();
-    return task;
-  }
-
-  async escalate(incidentId: string, plan: Plan, actor: Actor, reason?: string): Promise<void> {
-    await this.control.escalate(incidentId, plan, actor, reason);
+  /** Something changed (a new incident, an operator's request): look now instead of at the next poll. */
+  wake(): void {
     this.#wake.abort();
   }
 

@@ -6,7 +6,12 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { PlaybookName } from '../../src/core/incident.js';
 import { buildPlan, type PlanStepInput } from '../../src/runner/playbook.js';
 import type { ResponderRegistry } from '../../src/runner/responder.js';
-import { Runner, type RunnerOptions } from '../../src/runner/runner.js';
+import type { RunnerOptions } from '../../src/runner/runner.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createLogger } from '../../src/http/logger.js';
+import { createLeakGuard, type LeakGuard } from '../../src/leakguard.js';
+import type { Scrubber } from '../../src/core/scrubber.js';
+import { captureLog } from './logs.js';
 import type { RunnerEvent } from '../../src/runner/session.js';
 import { recordingResponders } from '../runner/fixtures/responders.js';
 import { BACKENDS, type TestStore } from './stores.js';
@@ -15,22 +20,28 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-/** An in-process runner on a real store with a ManualClock; `record` writes effects into `dir`. */
+/** A logger that keeps its lines in memory: runner tests assert on events, not on the log. */
+function quietLogger(scrubber: Scrubber) {
+  return createLogger(scrubber, { level: 'warn', destination: captureLog().stream });
+}
+
+/** An in-process LeakGuard (not started) on a real store with a ManualClock; `record` writes effects into `dir`. */
 export async function runnerSetup(t: Teardown, opts: { backend?: keyof typeof BACKENDS; responders?: ResponderRegistry; runner?: Partial<RunnerOptions> } = {}) {
   const ts: TestStore = await BACKENDS[opts.backend ?? 'sqlite']();
   const dir = mkdtempSync(join(tmpdir(), 'leakguard-runner-'));
   const clock = new ManualClock();
   const responders = { ...recordingResponders(dir), ...opts.responders };
   const events: RunnerEvent[] = [];
-  const runners: Runner[] = [];
-  const newRunner = (holder: string, more: Partial<RunnerOptions> = {}) => {
-    const r = new Runner({ store: ts.store, clock, responders, holder, leaseTtlMs: 15_000, onEvent: (e) => events.push(e), ...opts.runner, ...more });
-    runners.push(r);
-    return r;
+  const leakguards: LeakGuard[] = [];
+  /** A LeakGuard (not started) on this store: its runner, standing for another replica or a restarted process. */
+  const newRunner = async (holder: string, more: Partial<RunnerOptions> = {}) => {
+    const lg = await createLeakGuard(parseConfig({}), { store: ts.store, clock, responders, logger: quietLogger(ts.scrubber), runner: { holder, leaseTtlMs: 15_000, onEvent: (e) => events.push(e), ...opts.runner, ...more } });
+    leakguards.push(lg);
+    return lg;
   };
-  const runner = newRunner('r1');
+  const first = await newRunner('r1');
   t.teardown(async () => {
-    for (const r of runners) await r.stop(0);
+    for (const lg of leakguards) await lg.close(0);
     await ts.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -47,7 +58,7 @@ export async function runnerSetup(t: Teardown, opts: { backend?: keyof typeof BA
     });
     return incident.id;
   };
-  return { ...ts, dir, clock, runner, newRunner, events, open, responders };
+  return { ...ts, dir, clock, runner: first.runner, incidents: first.incidents, newRunner: async (holder: string, more?: Partial<RunnerOptions>) => (await newRunner(holder, more)).runner, events, open, responders };
 }
 
 /** Lets `p` settle while the clock moves forward in `stepMs` steps (with real pauses for I/O). */

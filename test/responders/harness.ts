@@ -1,4 +1,3 @@
-import { openIncident } from '../../src/incidents/open-incident.js';
 import type { PlaybookName } from '../../src/core/incident.js';
 import type { Plan } from '../../src/runner/playbook.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
@@ -49,7 +48,7 @@ export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'deli
   const clock = opts.runnerClock ?? systemClock;
   const leakguards: LeakGuard[] = [];
   /** A LeakGuard on this store (or `store`) and these clients, not started; a second one stands for a restarted process. */
-  const newRunner = async (more: Partial<RunnerOptions> = {}): Promise<Runner> => {
+  const newLeakGuard = async (more: Partial<RunnerOptions> = {}): Promise<LeakGuard> => {
     const { store = ts.store, ...runner } = more;
     const lg = await createLeakGuard(e2e.config, {
       store,
@@ -69,18 +68,18 @@ export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'deli
       },
     });
     leakguards.push(lg);
-    return lg.runner;
+    return lg;
   };
-  const runner = await newRunner();
+  const newRunner = async (more: Partial<RunnerOptions> = {}): Promise<Runner> => (await newLeakGuard(more)).runner;
+  const { runner, incidents } = await newLeakGuard();
   t.teardown(async () => {
     for (const lg of leakguards) await lg.close(0);
     await ts.cleanup();
     await e2e.close();
   });
   const { world } = e2e;
-  const openDeps = { store: ts.store, clock, clients: e2e.clients };
   const open = async (plan: Plan, more: { dryRun?: boolean; credential?: Credential } = {}) => {
-    const { incident } = await openIncident(openDeps, { credential: e2e.credential, plan, reason: 'test', actor: 'system:test', ...more });
+    const { incident } = await incidents.open({ credential: e2e.credential, plan, reason: 'test', actor: 'system:test', ...more });
     return incident;
   };
   const addCredential = (c: Credential) => void credentials.set(c.id, c);
@@ -92,7 +91,7 @@ export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'deli
   /** Open, with the bot trading on its first key. */
   const botTrading = (hint: string) => eventually(async () => (world.bot.placedWith(hint) > 0 ? true : undefined), `the bot trading on ${hint}`);
   const botPods = () => world.kubernetes.pods(WORLD.namespace, WORLD.selector).filter((p) => !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp);
-  return { ...e2e, ...ts, clock, runner, newRunner, credentials, addCredential, openDeps, events, hooks, open, waitForState, botTrading, botPods };
+  return { ...e2e, ...ts, clock, runner, incidents, newRunner, credentials, addCredential, events, hooks, open, waitForState, botTrading, botPods };
 }
 
 /** Every secret the world holds (key ids and secrets), to prove none reached the store, the timeline or the log. */

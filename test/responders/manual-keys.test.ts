@@ -1,7 +1,6 @@
 import t from 'tap';
 import { fingerprint } from '../../src/core/fingerprint.js';
-import { completeTask } from '../../src/incidents/complete-task.js';
-import { ControlError } from '../../src/runner/control.js';
+import { IncidentError } from '../../src/incidents/errors.js';
 import { eventually } from '../helpers/runner-child.js';
 import { WORLD } from '../sim/world.js';
 import { addBinanceCredential } from './credentials.js';
@@ -13,7 +12,6 @@ t.test('Binance (key changes are manual): human tasks with exact instructions; t
   const env = await responderWorld(t);
   const { world } = env;
   const binance = addBinanceCredential(env);
-  const deps = { store: env.store, clock: env.clock, secrets: env.clients.secrets, credentials: (id: string) => env.credentials.get(id), tasks: env.runner };
   /** The incident's next open task (one the step opened after the last one was done). */
   const openTask = (id: string) => eventually(async () => (await env.store.listHumanTasks({ incidentId: id, status: 'open' }))[0], `an open task of ${id}`, 60_000);
   const oldHint = `${binance.key.apiKey.slice(0, 4)}…`;
@@ -37,10 +35,10 @@ t.test('Binance (key changes are manual): human tasks with exact instructions; t
 
   const made = world.binance.addKey({ uid: 7001, ips: [WORLD.botIp, WORLD.leakguardIp] });
   const material = { api_key: made.apiKey, api_secret: made.secret };
-  await t.rejects(env.runner.completeHumanTask(create.id, 'user:ops', material), ControlError, 'the plain task completion refuses key material');
+  await t.rejects(env.incidents.completeHumanTask(create.id, 'user:ops', material), IncidentError, 'the plain task completion refuses key material');
   t.equal((await env.store.getHumanTask(create.id))?.status, 'open', 'and leaves the task open');
-  await t.rejects(completeTask(deps, create.id, 'user:ops', { api_key: made.apiKey }), ControlError, 'a key without its secret is refused');
-  const completed = await completeTask(deps, create.id, 'user:ops', material);
+  await t.rejects(env.incidents.completeTask(create.id, 'user:ops', { api_key: made.apiKey }), IncidentError, 'a key without its secret is refused');
+  const completed = await env.incidents.completeTask(create.id, 'user:ops', material);
   t.same(completed.result, { key: { versionId: create.id, keyHint: `${made.apiKey.slice(0, 4)}…`, fingerprint: fingerprint(made.apiKey) } }, 'the task keeps the hint and fingerprint only');
   const stored = world.secretsManager.secret(binance.credential.secretId)!.versions.find((v) => v.versionId === create.id);
   t.same(JSON.parse(stored!.secretString!), { ...material, api_key_id: made.apiKey, created_at: JSON.parse(stored!.secretString!).created_at, created_by: 'user:ops', rotation_reason: `emergency (incident ${incident.id}), made by a person for task ${create.id}` }, 'the key is in Secrets Manager under the task id');
@@ -49,13 +47,13 @@ t.test('Binance (key changes are manual): human tasks with exact instructions; t
   const revoke1 = await openTask(incident.id);
   t.equal(revoke1.step, 'revoke');
   t.match(revoke1.instructions, `delete the API key starting with ${oldHint} (credential ${binance.credential.id}), then complete task ${revoke1.id}`);
-  await t.rejects(completeTask(deps, revoke1.id, 'user:ops', material), ControlError, 'a task other than rotate takes no key');
-  await env.runner.completeHumanTask(revoke1.id, 'user:ops', {});
+  await t.rejects(env.incidents.completeTask(revoke1.id, 'user:ops', material), IncidentError, 'a task other than rotate takes no key');
+  await env.incidents.completeHumanTask(revoke1.id, 'user:ops', {});
   const revoke2 = await openTask(incident.id);
   t.not(revoke2.id, revoke1.id, 'the key still worked: a new task for the next attempt');
   t.match((await env.store.listTimeline(incident.id)).find((e) => e.type === 'step.failed' && e.data.step === 'revoke')?.message, `the key ${oldHint} still works at binance`);
   world.binance.deleteKey(binance.key.apiKey);
-  await completeTask(deps, revoke2.id, 'user:ops', { deletedAt: 'now' });
+  await env.incidents.completeTask(revoke2.id, 'user:ops', { deletedAt: 'now' });
   const done = await env.waitForState(incident.id, ['resolved', 'needs_attention', 'aborted']);
   t.equal(done.state, 'resolved', await why(env, incident.id));
 
@@ -83,7 +81,6 @@ t.test('Binance: when the key a person made does not work, the escalation asks a
   const env = await responderWorld(t);
   const { world } = env;
   const binance = addBinanceCredential(env);
-  const deps = { store: env.store, clock: env.clock, secrets: env.clients.secrets, credentials: (id: string) => env.credentials.get(id), tasks: env.runner };
   const openTask = (id: string) => eventually(async () => (await env.store.listHumanTasks({ incidentId: id, status: 'open' }))[0], `an open task of ${id}`, 60_000);
   const plan = fastPlan('emergency', (p) => {
     const v = p.steps.find((s) => s.id === 'verify-pending')!;
@@ -96,7 +93,7 @@ t.test('Binance: when the key a person made does not work, the escalation asks a
   // The person forgets LeakGuard's egress IP: the key works for the bot, not for LeakGuard's check.
   const create = await openTask(incident.id);
   const made = world.binance.addKey({ uid: 7001, ips: [WORLD.botIp] });
-  await completeTask(deps, create.id, 'user:ops', { api_key: made.apiKey, api_secret: made.secret });
+  await env.incidents.completeTask(create.id, 'user:ops', { api_key: made.apiKey, api_secret: made.secret });
   const cleanup = await openTask(incident.id);
   t.equal(cleanup.step, 'on-failure.revoke');
   t.match(cleanup.instructions, `delete the API key starting with ${made.apiKey.slice(0, 4)}…`, 'the unused new key, not the old one');
@@ -110,7 +107,7 @@ t.test('Binance: when the key a person made does not work, the escalation asks a
   t.equal(timeline.filter((e) => e.type === 'alert' && e.data.humanTask === cleanup.id).length, 1, 'paged once');
 
   world.binance.deleteKey(made.apiKey);
-  await completeTask(deps, cleanup.id, 'user:ops', {});
+  await env.incidents.completeTask(cleanup.id, 'user:ops', {});
   await eventually(async () => ((await env.store.listStepRuns(incident.id)).some((r) => r.step === 'on-failure.notify' && r.status === 'succeeded') ? true : undefined), 'the last failure step', 30_000);
   t.same(
     (await env.store.listTimeline(incident.id)).filter((e) => e.type === 'step.finished' || e.type === 'step.failed').map((e) => `${String(e.data.step)}:${String(e.data.status)}`),

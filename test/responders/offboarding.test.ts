@@ -1,5 +1,4 @@
 import t from 'tap';
-import { offboard } from '../../src/incidents/offboard.js';
 import { eventually } from '../helpers/runner-child.js';
 import { addBybitCredential } from './credentials.js';
 import { fastPlan, responderWorld, why, worldSecrets } from './harness.js';
@@ -16,8 +15,8 @@ t.test('offboarding opens one emergency rotation per credential the person had a
   await env.botTrading(hedging.key.apiKey.slice(0, 4));
 
   const credentials = [...env.credentials.values()];
-  t.same(await offboard(env.openDeps, { person: 'dave@example.com', actor: 'user:hr', credentials, plan: fastPlan('offboarding') }), [], 'nobody else has access: nothing is opened');
-  const opened = await offboard(env.openDeps, { person: 'alice@example.com', actor: 'user:hr', credentials, plan: fastPlan('offboarding') });
+  t.same(await env.incidents.offboard({ person: 'dave@example.com', actor: 'user:hr', credentials, plan: fastPlan('offboarding') }), [], 'nobody else has access: nothing is opened');
+  const opened = await env.incidents.offboard({ person: 'alice@example.com', actor: 'user:hr', credentials, plan: fastPlan('offboarding') });
   t.same(opened.map((o) => o.credentialId).sort(), ['bybit-prod-hedging', 'bybit-prod-trading'], 'one incident per credential listing the person');
   t.ok(opened.every((o) => o.created));
   env.runner.start();

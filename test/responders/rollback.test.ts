@@ -72,7 +72,7 @@ t.test('rollback is refused when the older key is suspected; an operator who ins
   await env.botTrading(old.slice(0, 4));
   // Someone suspected the key (an emergency was opened for it) and an operator aborted the response.
   const suspicion = await env.open(fastPlan('emergency'));
-  await env.runner.control.abort(suspicion.id, 'user:ops', 'looked like a false alarm');
+  await env.incidents.abort(suspicion.id, 'user:ops', 'looked like a false alarm');
   env.runner.start();
   t.equal((await env.waitForState(suspicion.id, FINAL)).state, 'aborted');
   await scheduledRotation(t, env);
@@ -91,7 +91,7 @@ t.test('rollback is refused when the older key is suspected; an operator who ins
   await env.clients.slack?.flush();
   t.match(env.world.slack.messagesTo(env.world.slackWebhook).map((m) => m.text).join('\n'), /NEEDS A HUMAN \(rollback.*rollback refused/, 'paged with the reason');
 
-  await env.runner.abort(refused.id, 'user:ops', 'insisting instead');
+  await env.incidents.abort(refused.id, 'user:ops', 'insisting instead');
   await env.waitForState(refused.id, ['aborted']);
   const insisted = await env.open(insisting());
   const done = await env.waitForState(insisted.id, FINAL);

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { buildPlan } from '../../src/runner/playbook.js';
-import { ControlError } from '../../src/runner/control.js';
+import { IncidentError } from '../../src/incidents/errors.js';
 import type { Responder } from '../../src/runner/responder.js';
 import { readEffects } from './fixtures/responders.js';
 import { latch, runnerSetup } from '../helpers/runner-setup.js';
@@ -33,7 +33,7 @@ t.test('pause: globally and per credential; a paused incident finishes its curre
   const id = await env.open([{ step: 'hold' }, { step: 'record', params: { effect: 'revoke' } }], { credentialId: 'bybit-prod' });
   const running = env.runner.tick();
   await h.entered;
-  await env.runner.pause('global', 'user:alice', 'drill');
+  await env.incidents.pause('global', 'user:alice', 'drill');
   h.open();
   await running;
   t.equal((await env.store.getIncident(id))?.state, 'paused');
@@ -44,14 +44,14 @@ t.test('pause: globally and per credential; a paused incident finishes its curre
   t.same(await stepsRun(env, id), ['hold:succeeded'], 'still waiting');
 
   // Per credential: the paused credential waits, another one runs.
-  await env.runner.resume('global', 'user:alice');
-  await env.runner.pause('bybit-prod', 'user:alice', 'maintenance');
+  await env.incidents.resume('global', 'user:alice');
+  await env.incidents.pause('bybit-prod', 'user:alice', 'maintenance');
   const other = await env.open([{ step: 'record', params: { effect: 'other' } }], { credentialId: 'binance-prod' });
   await env.runner.tick();
   t.equal((await env.store.getIncident(other))?.state, 'resolved');
   t.equal((await env.store.getIncident(id))?.state, 'paused');
 
-  await env.runner.resume('bybit-prod', 'user:bob');
+  await env.incidents.resume('bybit-prod', 'user:bob');
   await env.runner.tick();
   t.equal((await env.store.getIncident(id))?.state, 'resolved');
   const timeline = await env.store.listTimeline(id);
@@ -63,7 +63,7 @@ t.test('pause: globally and per credential; a paused incident finishes its curre
     ['incident.pause_requested', 'user:alice', 'bybit-prod'],
     ['incident.resume_requested', 'user:bob', 'bybit-prod'],
   ]);
-  await t.rejects(env.runner.resume('bybit-prod', 'user:bob'), ControlError, 'resuming what is not paused is refused');
+  await t.rejects(env.incidents.resume('bybit-prod', 'user:bob'), IncidentError, 'resuming what is not paused is refused');
 });
 
 t.test('abort: a running step is stopped through its signal and the incident ends aborted', async (t) => {
@@ -73,8 +73,7 @@ t.test('abort: a running step is stopped through its signal and the incident end
   const running = env.runner.tick();
   await h.entered;
   // Asked on another replica: the runner holding the incident sees it at its next poll.
-  const elsewhere = env.newRunner('r2');
-  await elsewhere.abort(id, 'user:bob', 'false positive');
+  await env.incidents.abort(id, 'user:bob', 'false positive');
   await env.runner.tick();
   await running;
   const incident = await env.store.getIncident(id);
@@ -87,7 +86,7 @@ t.test('abort: a running step is stopped through its signal and the incident end
   t.equal(timeline.at(-1)?.type, 'incident.aborted');
   t.equal((await env.store.listAudit())[0]?.action, 'incident.abort_requested');
   t.same(readEffects(env.dir), []);
-  await t.rejects(env.runner.abort(id, 'user:bob', 'again'), ControlError);
+  await t.rejects(env.incidents.abort(id, 'user:bob', 'again'), IncidentError);
 });
 
 t.test('abort of a waiting incident', async (t) => {
@@ -95,7 +94,7 @@ t.test('abort of a waiting incident', async (t) => {
   const id = await env.open([{ step: 'record', params: { effect: 'restore' }, approval: { reason: 'unauthorized activity seen' } }]);
   await env.runner.tick();
   t.equal((await env.store.getIncident(id))?.state, 'awaiting_approval');
-  await env.runner.control.abort(id, 'user:bob', 'handled by hand');
+  await env.incidents.abort(id, 'user:bob', 'handled by hand');
   await env.runner.tick();
   t.equal((await env.store.getIncident(id))?.state, 'aborted');
   t.same(readEffects(env.dir), []);
@@ -143,7 +142,7 @@ t.test('an approval gate waits for an operator', async (t) => {
   await env.runner.tick();
   t.same(await types(env, id), waiting, 'it waits quietly, however long');
 
-  t.same(await env.runner.approve(id, 'user:carol'), ['restore']);
+  t.same(await env.incidents.approve(id, 'user:carol'), ['restore']);
   await env.runner.tick();
   t.equal((await env.store.getIncident(id))?.state, 'resolved');
   const timeline = await env.store.listTimeline(id);
@@ -151,7 +150,7 @@ t.test('an approval gate waits for an operator', async (t) => {
   t.ok(timeline.findIndex((e) => e.type === 'approval.granted') < timeline.findIndex((e) => e.type === 'step.started' && e.data.step === 'restore'));
   t.equal((await env.store.listAudit())[0]?.action, 'approval.granted');
   t.same(readEffects(env.dir).map((e) => e.effect), ['revoke', 'restore']);
-  await t.rejects(env.runner.control.approve(id, 'user:carol'), ControlError);
+  await t.rejects(env.incidents.approve(id, 'user:carol'), IncidentError);
 });
 
 t.test('an approval gate with auto-approve goes on by itself after the configured time', async (t) => {
@@ -186,7 +185,7 @@ t.test('a step can ask for approval itself; it is re-run with the same key once 
   t.same(await stepsRun(env, id), ['restore:running'], 'left running, not failed');
   await env.runner.tick();
   t.equal(keys.length, 1, 'not re-run while waiting');
-  await env.runner.approve(id, 'user:carol');
+  await env.incidents.approve(id, 'user:carol');
   await env.runner.tick();
   t.equal((await env.store.getIncident(id))?.state, 'resolved');
   t.same(await stepsRun(env, id), ['restore:succeeded']);
@@ -214,8 +213,8 @@ t.test('a human task: the incident waits with instructions; the operator confirm
   await env.runner.tick();
   t.equal(calls, 1, 'not re-run while the task is open');
 
-  await t.rejects(env.runner.completeHumanTask('no-such-task', 'user:dave'), ControlError);
-  await env.runner.completeHumanTask(task!.id, 'user:dave', { deletedAt: '2026-01-01T00:05:00Z' });
+  await t.rejects(env.incidents.completeHumanTask('no-such-task', 'user:dave'), IncidentError);
+  await env.incidents.completeHumanTask(task!.id, 'user:dave', { deletedAt: '2026-01-01T00:05:00Z' });
   await env.runner.tick();
   t.equal((await env.store.getIncident(id))?.state, 'resolved');
   const runs = await env.store.listStepRuns(id);
@@ -225,7 +224,7 @@ t.test('a human task: the incident waits with instructions; the operator confirm
   t.ok(timeline.some((e) => e.type === 'human_task.created' && e.data.taskId === task!.id));
   t.equal(timeline.find((e) => e.type === 'human_task.completed')?.actor, 'user:dave');
   t.equal((await env.store.listAudit())[0]?.action, 'human_task.completed');
-  await t.rejects(env.runner.completeHumanTask(task!.id, 'user:dave'), ControlError, 'completes once');
+  await t.rejects(env.incidents.completeHumanTask(task!.id, 'user:dave'), IncidentError, 'completes once');
 });
 
 t.test('escalation mid-run: the stronger playbook takes over at the next step boundary, keeping what is done', async (t) => {
@@ -240,8 +239,8 @@ t.test('escalation mid-run: the stronger playbook takes over at the next step bo
     { id: 'freeze', step: 'record', params: { effect: 'freeze' } },
     { id: 'revoke', step: 'record', params: { effect: 'revoke' } },
   ]);
-  await t.rejects(env.runner.escalate(id, buildPlan('lockdown', [{ step: 'nope' }]), 'user:erin'), ControlError, 'an invalid playbook is refused');
-  await env.runner.escalate(id, stronger, 'user:erin', 'orders after the revoke');
+  await t.rejects(env.incidents.escalate(id, buildPlan('lockdown', [{ step: 'nope' }]), 'user:erin'), IncidentError, 'an invalid playbook is refused');
+  await env.incidents.escalate(id, stronger, 'user:erin', 'orders after the revoke');
   h.open();
   await running;
   const incident = await env.store.getIncident(id);

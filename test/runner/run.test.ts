@@ -160,7 +160,7 @@ t.test('the lease is renewed while a long step runs, so no other replica can tak
   const env = await runnerSetup(t, { responders: { long } });
   const id = await env.open([{ step: 'long', timeoutMs: 600_000 }]);
   const running = env.runner.tick();
-  const other = env.newRunner('r2');
+  const other = await env.newRunner('r2');
   for (let i = 0; i < 12; i++) {
     await new Promise((r) => setTimeout(r, 5));
     await env.clock.advance(5_000); // 60 s in all, four lease lifetimes
@@ -196,7 +196,7 @@ t.test('stop() hands a running step back unfinished; the next holder re-runs it 
   t.ok(((await env.store.getLease(`incident:${id}`))?.expiresAt ?? 1) <= env.clock.now(), 'the lease was released');
 
   finish = true;
-  await env.newRunner('r2').tick();
+  await (await env.newRunner('r2')).tick();
   t.equal((await env.store.getIncident(id))?.state, 'resolved');
   t.same((await env.store.listStepRuns(id)).map((r) => [r.attempt, r.status, r.writer?.holder]), [[1, 'succeeded', 'r2']]);
   t.equal(new Set(tokens).size, 1, 'same idempotency key');

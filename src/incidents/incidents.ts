@@ -1,41 +1,68 @@
 import type { Clock } from '../core/clock.js';
 import { isActive, type Actor, type Incident } from '../core/incident.js';
+import { abortRequest, pendingApprovals } from '../runner/progress.js';
+import { validatePlan, type Plan } from '../runner/playbook.js';
+import type { ResponderRegistry } from '../runner/responder.js';
 import type { HumanTask, Store } from '../store/store.js';
-import { validatePlan, type Plan } from './playbook.js';
-import { abortRequest, pendingApprovals } from './progress.js';
-import type { ResponderRegistry } from './responder.js';
+import type { Credential } from '../core/credential.js';
+import { completeTask } from './complete-task.js';
+import { IncidentError } from './errors.js';
+import { offboard, type OffboardRequest, type Offboarded } from './offboard.js';
+import { openIncident, type OpenIncidentDeps, type OpenIncidentRequest } from './open-incident.js';
 
 /** Fields of a confirmation that hold key material (the runbook's secret JSON). */
 export const KEY_MATERIAL_FIELDS = ['api_key', 'api_secret'] as const;
 
-/** Why an operator's action was refused; `code` maps onto an HTTP status. */
-export class ControlError extends Error {
-  constructor(
-    readonly code: 'not_found' | 'conflict' | 'invalid',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ControlError';
-  }
+export interface IncidentsDeps {
+  store: Store;
+  clock: Clock;
+  responders: ResponderRegistry;
+  clients: OpenIncidentDeps['clients'];
+  credentials: (credentialId: string) => Credential | undefined;
+  /** Tells the runners there is something to act on (a new incident, an operator's request). */
+  wake?: () => void;
 }
 
 /**
- * What operators (through the HTTP API) do to incidents. Each action only records the
- * request (a timeline entry with its actor, and an audit entry, or a store row); the runner
- * holding the incident acts on it at the next step boundary, so no action races a step.
+ * The one owner of incidents (DESIGN.md): opening, attaching signals, escalating, operator
+ * requests, human tasks, offboarding. Each request is recorded (timeline, audit, or its own
+ * row) and the runner holding the incident acts on it at the next step boundary, so no
+ * request races a step; the runners are woken at once.
  */
-export class Control {
-  constructor(
-    private readonly store: Store,
-    private readonly clock: Clock,
-    private readonly responders: ResponderRegistry,
-  ) {}
+export class Incidents {
+  private readonly store: Store;
+  private readonly clock: Clock;
+
+  constructor(private readonly deps: IncidentsDeps) {
+    this.store = deps.store;
+    this.clock = deps.clock;
+  }
+
+  /** Opens the credential's incident, or attaches to the active one (open-incident.ts). */
+  async open(req: OpenIncidentRequest, signal?: AbortSignal): Promise<{ incident: Incident; created: boolean }> {
+    const out = await openIncident(this.deps, req, signal);
+    if (out.created) this.#wake();
+    return out;
+  }
+
+  /** One rotation per credential the person had access to (offboard.ts). */
+  async offboard(req: OffboardRequest, signal?: AbortSignal): Promise<Offboarded[]> {
+    const out = await offboard(this.deps, req, signal);
+    this.#wake();
+    return out;
+  }
+
+  /** Completes a human task; a new key in the confirmation goes to Secrets Manager, never to the store (complete-task.ts). */
+  async completeTask(taskId: string, actor: Actor, data: Record<string, unknown> = {}): Promise<HumanTask> {
+    return completeTask({ ...this.deps, secrets: this.deps.clients.secrets, tasks: this }, taskId, actor, data);
+  }
 
   /** Stops the incident at the next step boundary; a running step's signal is aborted by its runner. */
   async abort(incidentId: string, actor: Actor, reason: string): Promise<void> {
     const incident = await this.#active(incidentId);
     if (abortRequest(await this.store.listTimeline(incidentId))) return;
     await this.#record(incident.id, actor, 'incident.abort_requested', reason, { reason });
+    this.#wake();
   }
 
   /** `scope` is "global" or a credential id. Paused incidents finish their current step and wait. */
@@ -45,41 +72,44 @@ export class Control {
   }
 
   async resume(scope: string, actor: Actor): Promise<void> {
-    if (!(await this.store.listPauses()).some((p) => p.scope === scope)) throw new ControlError('conflict', `automation is not paused for ${scope}`);
+    if (!(await this.store.listPauses()).some((p) => p.scope === scope)) throw new IncidentError('conflict', `automation is not paused for ${scope}`);
     await this.store.clearPause(scope);
     await this.#inScope(scope, actor, 'incident.resume_requested', `resume (${scope})`, { scope });
+    this.#wake();
   }
 
   /** Grants every approval the incident waits for. */
   async approve(incidentId: string, actor: Actor): Promise<string[]> {
     const incident = await this.#active(incidentId);
     const pending = pendingApprovals(await this.store.listTimeline(incidentId));
-    if (!pending.length) throw new ControlError('conflict', `incident ${incidentId} is not waiting for an approval (state ${incident.state})`);
+    if (!pending.length) throw new IncidentError('conflict', `incident ${incidentId} is not waiting for an approval (state ${incident.state})`);
     for (const p of pending) await this.#record(incidentId, actor, 'approval.granted', `${p.step} approved`, { step: p.step, auto: false });
+    this.#wake();
     return pending.map((p) => p.step);
   }
 
   /**
    * Completes a human task with what the operator confirmed; the waiting step then finishes
    * with it. Key material is refused: the row and the timeline would keep it. A new key goes
-   * through completeTask (src/incidents/complete-task.ts), which writes it to Secrets Manager.
+   * through completeTask, which writes it to Secrets Manager.
    */
   async completeHumanTask(taskId: string, actor: Actor, data: Record<string, unknown> = {}): Promise<HumanTask> {
     const material = KEY_MATERIAL_FIELDS.filter((f) => f in data);
-    if (material.length) throw new ControlError('invalid', `the confirmation of task ${taskId} carries key material (${material.join(', ')}); it is never stored with the task: complete it through the task API, which writes the key to Secrets Manager`);
+    if (material.length) throw new IncidentError('invalid', `the confirmation of task ${taskId} carries key material (${material.join(', ')}); it is never stored with the task: complete it through the task API, which writes the key to Secrets Manager`);
     const task = await this.store.getHumanTask(taskId);
-    if (!task) throw new ControlError('not_found', `no human task ${taskId}`);
+    if (!task) throw new IncidentError('not_found', `no human task ${taskId}`);
     const done = await this.store.completeHumanTask(taskId, actor, data, this.clock.now());
-    if (!done) throw new ControlError('conflict', `human task ${taskId} is already ${task.status}`);
+    if (!done) throw new IncidentError('conflict', `human task ${taskId} is already ${task.status}`);
     await this.#record(task.incidentId, actor, 'human_task.completed', `${task.step}: task done`, { taskId, step: task.step, data });
+    this.#wake();
     return done;
   }
 
-  /** Replaces the plan; the runner switches at the next step boundary and keeps every step already done. */
+  /** Replaces the plan with a stronger one; the runner switches at the next step boundary and keeps every step already done. */
   async escalate(incidentId: string, plan: Plan, actor: Actor, reason = 'escalated'): Promise<void> {
     const incident = await this.#active(incidentId);
-    const errors = validatePlan(plan, this.responders);
-    if (errors.length) throw new ControlError('invalid', `the playbook cannot run: ${errors.join('; ')}`);
+    const errors = validatePlan(plan, this.deps.responders);
+    if (errors.length) throw new IncidentError('invalid', `the playbook cannot run: ${errors.join('; ')}`);
     await this.store.updateIncident(incidentId, { plan, at: this.clock.now() });
     await this.#record(incidentId, actor, 'incident.escalated', `escalated from ${incident.playbook} to ${plan.playbook}: ${reason}`, {
       from: incident.playbook,
@@ -87,12 +117,17 @@ export class Control {
       steps: plan.steps.map((s) => s.id),
       reason,
     });
+    this.#wake();
+  }
+
+  #wake(): void {
+    this.deps.wake?.();
   }
 
   async #active(incidentId: string): Promise<Incident> {
     const incident = await this.store.getIncident(incidentId);
-    if (!incident) throw new ControlError('not_found', `no incident ${incidentId}`);
-    if (!isActive(incident.state)) throw new ControlError('conflict', `incident ${incidentId} is already ${incident.state}`);
+    if (!incident) throw new IncidentError('not_found', `no incident ${incidentId}`);
+    if (!isActive(incident.state)) throw new IncidentError('conflict', `incident ${incidentId} is already ${incident.state}`);
     return incident;
   }
 
