@@ -40,9 +40,7 @@ export class Incidents {
 
   /** Opens the credential's incident, or attaches to the active one (open-incident.ts). */
   async open(req: OpenIncidentRequest, signal?: AbortSignal): Promise<{ incident: Incident; created: boolean }> {
-    const out = await openIncident(this.deps, req, signal);
-    if (out.created) this.#wake();
-    return out;
+    return openIncident(this.deps, req, signal, () => this.#wake());
   }
 
   /** One rotation per credential the person had access to (offboard.ts). */

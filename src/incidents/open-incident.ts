@@ -14,6 +14,8 @@ export interface OpenIncidentRequest {
   actor: Actor;
   dryRun?: boolean;
   signalIds?: string[];
+  /** The Secrets Manager version the signal matched; AWSCURRENT when absent. */
+  targetVersionId?: string;
 }
 
 export interface OpenIncidentDeps {
@@ -23,24 +25,18 @@ export interface OpenIncidentDeps {
 }
 
 /**
- * Opens the incident for a credential, recording its target while the key still works:
- * fingerprint, key hint, permissions, IPs and the Secrets Manager VersionId. Every step acts
- * on this record and never re-reads AWSCURRENT (which may hold the new key by then). When
- * the credential already has an active incident, the signals attach to it instead.
+ * Opens the incident for a credential, or attaches the request to its active incident. The row
+ * is written first, so the runner can freeze the bot even when Secrets Manager is down; then the
+ * target is read while the key still works (fingerprint, hint, VersionId, permissions, IPs): the
+ * version the signal matched, AWSCURRENT when it names none. Every step acts on this record and
+ * never re-reads AWSCURRENT (which may hold the new key by then). A target that cannot be read
+ * is said on the timeline, with why; the steps that need it fail with what to do.
  */
-export async function openIncident(deps: OpenIncidentDeps, req: OpenIncidentRequest, signal?: AbortSignal): Promise<{ incident: Incident; created: boolean }> {
+export async function openIncident(deps: OpenIncidentDeps, req: OpenIncidentRequest, signal?: AbortSignal, opened: () => void = () => {}): Promise<{ incident: Incident; created: boolean }> {
   const existing = await deps.store.getActiveIncident(req.credential.id);
-  const { incident, created } = existing
+  let { incident, created } = existing
     ? { incident: existing, created: false }
-    : await deps.store.openIncident({
-        id: randomUUID(),
-        credentialId: req.credential.id,
-        dryRun: req.dryRun ?? false,
-        reason: req.reason,
-        target: await readTarget(deps, req.credential, signal),
-        plan: req.plan,
-        at: deps.clock.now(),
-      });
+    : await deps.store.openIncident({ id: randomUUID(), credentialId: req.credential.id, dryRun: req.dryRun ?? false, reason: req.reason, target: null, plan: req.plan, at: deps.clock.now() });
   for (const id of req.signalIds ?? []) await deps.store.attachSignal(id, incident.id);
   await deps.store.appendTimeline({
     incidentId: incident.id,
@@ -48,14 +44,33 @@ export async function openIncident(deps: OpenIncidentDeps, req: OpenIncidentRequ
     actor: req.actor,
     type: created ? 'incident.opened' : 'incident.signal_attached',
     message: created ? `${req.plan.playbook} for ${req.credential.id}: ${req.reason}` : `more evidence for the running ${incident.playbook}: ${req.reason}`,
-    data: { playbook: req.plan.playbook, target: incident.target, signalIds: req.signalIds ?? [], dryRun: incident.dryRun },
+    data: { playbook: req.plan.playbook, signalIds: req.signalIds ?? [], dryRun: incident.dryRun },
   });
+  if (!created) return { incident, created };
+  try {
+    const target = await readTarget(deps, req.credential, req.targetVersionId, signal);
+    incident = await deps.store.updateIncident(incident.id, { target, at: deps.clock.now() });
+    await deps.store.appendTimeline({ incidentId: incident.id, at: deps.clock.now(), actor: 'system:incidents', type: 'incident.target', message: `target: key ${target.keyHint} (version ${target.versionId})`, data: { target } });
+  } catch (err) {
+    const why = (err as Error).message;
+    await deps.store.appendTimeline({
+      incidentId: incident.id,
+      at: deps.clock.now(),
+      actor: 'system:incidents',
+      type: 'incident.target_incomplete',
+      message: `the target key could not be read from ${req.credential.secretId}: ${why}; steps that need it (cancel, revoke, rotate) fail until it is known: fix access to Secrets Manager, then open the response again`,
+      data: { secretId: req.credential.secretId, error: why },
+    });
+  }
+  // Woken once the target is settled, so the first steps see it; an outage that holds the read up
+  // does not hold the freeze up: the runners' poll claims the incident meanwhile.
+  opened();
   return { incident, created };
 }
 
 /** What the key is, read now; a key the exchange no longer answers for keeps what Secrets Manager knows. */
-async function readTarget(deps: OpenIncidentDeps, credential: Credential, signal?: AbortSignal): Promise<IncidentTarget> {
-  const current = await deps.clients.secrets.readKey(credential.secretId, {}, signal);
+async function readTarget(deps: OpenIncidentDeps, credential: Credential, versionId: string | undefined, signal?: AbortSignal): Promise<IncidentTarget> {
+  const current = await deps.clients.secrets.readKey(credential.secretId, versionId ? { versionId } : {}, signal);
   const target: IncidentTarget = { fingerprint: fingerprint(current.secret.api_key), keyHint: keyHint(current.secret.api_key_id), versionId: current.versionId };
   const exchange = deps.clients.exchanges.exchangeFor(credential);
   if (exchange.capabilities.queryKey === 'api') {

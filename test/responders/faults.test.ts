@@ -56,3 +56,23 @@ t.test('a rollout that fails moves the incident to needs_attention with the reas
   t.match(alerts.join('\n'), /NEEDS A HUMAN.*restore failed/, 'a human is paged with the reason');
   t.notOk(timeline.some((e) => e.type === 'step.started' && e.data.step === 'verify'), 'nothing after restore ran');
 });
+
+t.test('Secrets Manager down: break-glass still opens and freezes the bot, and the timeline says why the target is incomplete', async (t) => {
+  const env = await responderWorld(t);
+  const { world } = env;
+  await env.botTrading(world.accounts.botKey.apiKey.slice(0, 4));
+  world.secretsManager.faults.inject('GetSecretValue', { kind: 'error', status: 500, body: { __type: 'InternalServiceError', message: 'internal failure' }, headers: { 'x-amzn-errortype': 'InternalServiceError' }, times: 10_000 });
+
+  const incident = await env.open(fastPlan('break-glass'));
+  t.equal(incident.target, null, 'opened without a target');
+  const incomplete = (await env.store.listTimeline(incident.id)).find((e) => e.type === 'incident.target_incomplete');
+  t.match(incomplete?.message, `the target key could not be read from ${WORLD.secretId}`);
+  t.match(incomplete?.message, /AWS Secrets Manager GetSecretValue failed .*fix access to Secrets Manager/);
+  env.runner.start();
+  const done = await env.waitForState(incident.id, ['resolved', 'needs_attention', 'aborted', 'failed'], 90_000);
+  const runs = await env.store.listStepRuns(incident.id);
+  t.ok(runs.some((r) => r.step === 'freeze' && r.status === 'succeeded'), 'the bot was frozen');
+  t.equal(env.botPods().length, 0, 'and stays frozen');
+  t.equal(done.state, 'needs_attention', 'the rest waits for a person');
+  t.notOk(world.bybit.keys().find((k) => k.apiKey === world.accounts.botKey.apiKey)?.deletedAt, 'no key was deleted without knowing which');
+});
