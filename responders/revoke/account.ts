@@ -19,10 +19,10 @@ export async function revokeAccount(ctx: StepContext): Promise<StepOutcome> {
   }
   const uid = credential.account.uid!;
   const master = await client(ctx, 'masterKey')(credential, ctx.signal);
-  const keys = await exchange.listSubKeys(master, uid, callCtx(ctx));
+  const keys = await exchange.listKeys(master, uid, callCtx(ctx));
   for (const k of keys) {
     await ctx.checkpoint();
-    const { alreadyGone } = await exchange.deleteSubKey(master, k.keyId, uid, callCtx(ctx));
+    const { alreadyGone } = await exchange.revokeKey({ keyId: k.keyId, master, account: uid }, callCtx(ctx));
     await ctx.note('revoke.done', `sub-account key ${keyHint(k.keyId)} ${alreadyGone ? 'was already gone' : 'deleted'}`, { keyHint: keyHint(k.keyId), alreadyGone });
   }
   return { status: 'succeeded', outputs: { revokedSubKeys: keys.length, keyHints: keys.map((k) => keyHint(k.keyId)) }, message: `${keys.length} sub-account key(s) deleted` };
@@ -41,11 +41,11 @@ export async function revokeMasterKeys(ctx: StepContext): Promise<StepOutcome> {
   await askHuman(
     ctx,
     [
-      `Log in to ${exchange.name} as master account ${own.uid} (the parent of sub-account ${credential.account.uid}).`,
+      `Log in to ${exchange.name} as master account ${own.account} (the parent of sub-account ${credential.account.uid}).`,
       `In API management, delete every API key of the master account except LeakGuard's own, the one starting ${keyHint(own.keyId)}; LeakGuard already deleted every key of sub-account ${credential.account.uid}.`,
       'Change the account password and check 2FA and the IP restrictions (runbook: Unauthorized Trades After Rotation).',
       `Then complete task ${ctx.token}.`,
     ].join(' '),
   );
-  return { status: 'succeeded', outputs: { by: 'person', masterUid: own.uid }, message: "a person deleted the master account's other keys" };
+  return { status: 'succeeded', outputs: { by: 'person', masterUid: own.account }, message: "a person deleted the master account's other keys" };
 }

@@ -19,8 +19,8 @@ interface Params {
 /**
  * Deletes a key at the exchange: the incident's target (or the new key, to clean up an
  * abandoned rotation), or with scope `account` every sub-account key LeakGuard can see.
- * "Already gone" is success. A sub-account key is deleted with LeakGuard's master key; a key
- * without a sub-account (a master key) deletes itself with delete-api, signed by itself.
+ * "Already gone" is success, as the exchange proves it. The exchange decides how a key is
+ * deleted: with LeakGuard's master key, or (a key outside a sub-account) signed by itself.
  */
 export const revoke = defineResponder<Params>({
   name: 'revoke',
@@ -68,14 +68,10 @@ async function revokeKey(ctx: StepContext, choice: KeyChoice, unlessCurrent: boo
     await askHuman(ctx, `In the ${exchange.name} API management page, delete the API key starting with ${key.hint} (credential ${credential.id}), then complete task ${ctx.token}; LeakGuard then checks that the key no longer works.`);
     await stillWorks(ctx, key);
     alreadyGone = false;
-  } else if (credential.account.uid && credential.account.masterKey) {
-    const master = await client(ctx, 'masterKey')(credential, ctx.signal);
-    await ctx.checkpoint();
-    ({ alreadyGone } = await exchange.deleteSubKey(master, key.keyId, credential.account.uid, callCtx(ctx)));
   } else {
-    // No sub-account: a master key, which only deletes itself.
+    const master = credential.account.masterKey ? await client(ctx, 'masterKey')(credential, ctx.signal) : undefined;
     await ctx.checkpoint();
-    ({ alreadyGone } = await exchange.deleteOwnKey(key.material, callCtx(ctx)));
+    ({ alreadyGone } = await exchange.revokeKey({ keyId: key.keyId, material: key.material, master, account: credential.account.uid }, callCtx(ctx)));
   }
   await ctx.note('revoke.done', alreadyGone ? `key ${key.hint} was already gone` : `key ${key.hint} deleted at ${exchange.name}`, { keyHint: key.hint, alreadyGone });
   // An abandoned new key must not stay staged for the next reader.

@@ -53,7 +53,7 @@ export const rotate = defineResponder<RotateParams>({
     const master = await client(ctx, 'masterKey')(credential, ctx.signal);
     await sweepOrphans(ctx, master);
     await ctx.checkpoint();
-    const created = await exchange.createSubKey(master, spec, { signal: ctx.signal });
+    const created = await exchange.createKey(master, spec, { signal: ctx.signal });
     await ctx.note('rotate.created', `new key ${keyHint(created.info.keyId)} at ${exchange.name} (note = step token)`, { keyHint: keyHint(created.info.keyId), ips: spec.ips, permissions: spec.permissions });
     await ctx.checkpoint();
     try {

@@ -37,10 +37,10 @@ export async function sweepOrphans(ctx: StepContext, master: { apiKey: string; a
   const credential = credentialOf(ctx);
   const exchange = exchangeOf(ctx);
   const tokens = tokensSoFar(ctx);
-  const orphans = (await exchange.listSubKeys(master, credential.account.uid!, { signal: ctx.signal })).filter((k) => tokens.includes(k.note));
+  const orphans = (await exchange.listKeys(master, credential.account.uid!, { signal: ctx.signal })).filter((k) => tokens.includes(k.note));
   for (const k of orphans) {
     await ctx.checkpoint();
-    await exchange.deleteSubKey(master, k.keyId, credential.account.uid!, { signal: ctx.signal });
+    await exchange.revokeKey({ keyId: k.keyId, master, account: credential.account.uid }, { signal: ctx.signal });
     await ctx.note('rotate.orphan_deleted', `deleted key ${keyHint(k.keyId)}: an interrupted attempt made it but never stored it`, { keyHint: keyHint(k.keyId), note: k.note });
   }
   return orphans.length;
@@ -55,7 +55,7 @@ export async function discardUnstored(ctx: StepContext, master: { apiKey: string
   const credential = credentialOf(ctx);
   try {
     if (await client(ctx, 'secrets').findVersion(credential.secretId, ctx.token)) return;
-    await exchangeOf(ctx).deleteSubKey(master, keyId, credential.account.uid!);
+    await exchangeOf(ctx).revokeKey({ keyId, master, account: credential.account.uid });
     await ctx.note('rotate.discarded', `deleted the new key ${keyHint(keyId)}: it could not be stored in Secrets Manager`, { keyHint: keyHint(keyId) });
   } catch (err) {
     await ctx.note('rotate.discard_failed', `the new key ${keyHint(keyId)} could not be cleaned up now (${(err as Error).message}); the next attempt finds it by its note and deletes it`, { keyHint: keyHint(keyId) });

@@ -1,9 +1,11 @@
+import type { ExchangeList } from '../integrations/exchanges/module.js';
+
 /**
  * Environment overrides for the values that differ per deployment, so one config file
  * serves every environment. Each variable sets one path; values are parsed as JSON when
  * they look like JSON (numbers, booleans, arrays), else taken as strings.
  */
-export const ENV_OVERRIDES: Record<string, string> = {
+const OVERRIDES: Record<string, string> = {
   LEAKGUARD_HOST: 'server.host',
   LEAKGUARD_PORT: 'server.port',
   LEAKGUARD_EGRESS_IPS: 'server.egressIps',
@@ -13,14 +15,19 @@ export const ENV_OVERRIDES: Record<string, string> = {
   LEAKGUARD_AWS_EVENTS_ENDPOINT: 'aws.endpoints.events',
   LEAKGUARD_AWS_CLOUDTRAIL_ENDPOINT: 'aws.endpoints.cloudtrail',
   LEAKGUARD_KUBECONFIG: 'kubernetes.kubeconfig',
-  LEAKGUARD_BYBIT_BASE_URL: 'exchanges.bybit.baseUrl',
-  LEAKGUARD_BINANCE_BASE_URL: 'exchanges.binance.baseUrl',
   LEAKGUARD_RULES_FILE: 'rulesFile',
 };
 
-export function applyEnvOverrides(doc: unknown, env: NodeJS.ProcessEnv): unknown {
+/** The overrides with one per property of each exchange's section: LEAKGUARD_BYBIT_BASE_URL sets exchanges.bybit.baseUrl. */
+export function envOverrides(exchanges: ExchangeList): Record<string, string> {
+  const screaming = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase();
+  const fromExchanges = exchanges.flatMap((m) => Object.keys(m.configSchema.properties).map((prop) => [`LEAKGUARD_${screaming(m.name)}_${screaming(prop)}`, `exchanges.${m.name}.${prop}`]));
+  return { ...OVERRIDES, ...Object.fromEntries(fromExchanges) };
+}
+
+export function applyEnvOverrides(doc: unknown, env: NodeJS.ProcessEnv, exchanges: ExchangeList): unknown {
   const out = (typeof doc === 'object' && doc !== null ? structuredClone(doc) : {}) as Record<string, unknown>;
-  for (const [name, path] of Object.entries(ENV_OVERRIDES)) {
+  for (const [name, path] of Object.entries(envOverrides(exchanges))) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     setPath(out, path.split('.'), parseValue(raw));

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { ConfigSchema, type Config } from './schema.js';
+import { defaultExchanges } from '../integrations/exchanges/registry.js';
+import type { ExchangeList } from '../integrations/exchanges/module.js';
+import { configSchema, ConfigSchema, type Config } from './schema.js';
 import { applyEnvOverrides } from './env.js';
 
 /** Every problem found in a config, each as "path: what is wrong". Exit code 2 at start. */
@@ -15,17 +17,28 @@ export class ConfigError extends Error {
 }
 
 const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false, verbose: true });
-const validate = ajv.compile<Config>(ConfigSchema);
+/** One compiled validator per exchange list: the default one, and any a test adds an exchange to. */
+const validators = new WeakMap<ExchangeList, ValidateFunction<Config>>([[defaultExchanges, ajv.compile<Config>(ConfigSchema)]]);
+
+function validatorFor(exchanges: ExchangeList): ValidateFunction<Config> {
+  let validate = validators.get(exchanges);
+  if (!validate) {
+    validate = ajv.compile<Config>(configSchema(exchanges));
+    validators.set(exchanges, validate);
+  }
+  return validate;
+}
 
 /** Validates an already-parsed document, applying defaults; throws ConfigError listing every problem. */
-export function parseConfig(doc: unknown, source = 'config'): Config {
+export function parseConfig(doc: unknown, source = 'config', exchanges: ExchangeList = defaultExchanges): Config {
   const value = structuredClone(doc ?? {});
-  if (validate(value)) return checkSemantics(value, source);
+  const validate = validatorFor(exchanges);
+  if (validate(value)) return checkSemantics(value, source, exchanges);
   throw new ConfigError(source, formatErrors(validate.errors ?? []));
 }
 
 /** Reads a YAML file, applies LEAKGUARD_* environment overrides, validates. */
-export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, exchanges: ExchangeList = defaultExchanges): Config {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -38,18 +51,20 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): 
   } catch (err) {
     throw new ConfigError(path, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }
-  return parseConfig(applyEnvOverrides(doc ?? {}, env), path);
+  return parseConfig(applyEnvOverrides(doc ?? {}, env, exchanges), path, exchanges);
 }
 
-/** Rules a JSON schema cannot say: unique ids and references between sections. */
-function checkSemantics(config: Config, source: string): Config {
+/** Rules a JSON schema cannot say: unique ids, references between sections, and each exchange's own rules. */
+function checkSemantics(config: Config, source: string, exchanges: ExchangeList): Config {
+  const modules = new Map(exchanges.map((m) => [m.name, m]));
   const problems: string[] = [];
   const seen = new Map<string, number>();
   config.credentials.forEach((c, i) => {
     const first = seen.get(c.id);
     if (first !== undefined) problems.push(`credentials[${i}].id: "${c.id}" is already used by credentials[${first}]`);
     else seen.set(c.id, i);
-    if (c.exchange === 'bybit' && !c.account.masterKey) problems.push(`credentials[${i}].account.masterKey: required for bybit (LeakGuard's master key creates and deletes sub-account keys)`);
+    // The schema admits only listed exchanges.
+    problems.push(...modules.get(c.exchange)!.credentialProblems(c, `credentials[${i}]`));
     if ((c.trades.categories.includes('linear') || c.trades.categories.includes('inverse')) && c.trades.settleCoins.length === 0 && c.trades.symbols.length === 0)
       problems.push(`credentials[${i}].trades.settleCoins: linear and inverse need settleCoins or symbols to cancel orders`);
   });

@@ -1,5 +1,7 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { Credential, EnvRef, SecretRef } from '../core/credential.js';
+import { Type, type Static, type TObject } from '@sinclair/typebox';
+import { credentialSchema, EnvRef, SecretRef } from '../core/credential.js';
+import { defaultExchanges } from '../integrations/exchanges/registry.js';
+import type { ExchangeList } from '../integrations/exchanges/module.js';
 
 /**
  * The one schema of leakguard.yaml. The TypeScript type `Config` is derived from it, and
@@ -42,14 +44,6 @@ const Kubernetes = Type.Object(
   {
     kubeconfig: Type.Optional(Type.String({ description: 'path of a kubeconfig; in-cluster service account when absent' })),
     context: Type.Optional(Type.String()),
-  },
-  { additionalProperties: false, default: {} },
-);
-
-const Exchanges = Type.Object(
-  {
-    bybit: Type.Object({ baseUrl: Type.Optional(Type.String()) }, { additionalProperties: false, default: {} }),
-    binance: Type.Object({ baseUrl: Type.Optional(Type.String()) }, { additionalProperties: false, default: {} }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -120,22 +114,28 @@ const ApiToken = Type.Object(
   { additionalProperties: false },
 );
 
-export const ConfigSchema = Type.Object(
-  {
-    server: Server,
-    store: Store,
-    aws: Aws,
-    kubernetes: Kubernetes,
-    exchanges: Exchanges,
-    credentials: Type.Array(Credential, { default: [] }),
-    detectors: Detectors,
-    rulesFile: Type.Optional(Type.String({ description: 'YAML rules file; the built-in rules when absent' })),
-    playbooks: Playbooks,
-    notifiers: Notifiers,
-    api: Type.Object({ tokens: Type.Array(ApiToken, { default: [] }) }, { additionalProperties: false, default: {} }),
-  },
-  { additionalProperties: false },
-);
+/**
+ * The schema for a list of exchanges: each module's section under `exchanges:`, and the
+ * credential's `exchange` field naming one of them.
+ */
+export const configSchema = (exchanges: ExchangeList) =>
+  Type.Object(
+    {
+      server: Server,
+      store: Store,
+      aws: Aws,
+      kubernetes: Kubernetes,
+      exchanges: Type.Object(Object.fromEntries(exchanges.map((m): [string, TObject] => [m.name, m.configSchema])), { additionalProperties: false, default: {} }),
+      credentials: Type.Array(credentialSchema(exchanges.map((m) => m.name)), { default: [] }),
+      detectors: Detectors,
+      rulesFile: Type.Optional(Type.String({ description: 'YAML rules file; the built-in rules when absent' })),
+      playbooks: Playbooks,
+      notifiers: Notifiers,
+      api: Type.Object({ tokens: Type.Array(ApiToken, { default: [] }) }, { additionalProperties: false, default: {} }),
+    },
+    { additionalProperties: false },
+  );
 
+export const ConfigSchema = configSchema(defaultExchanges);
 export type Config = Static<typeof ConfigSchema>;
 export type Role = (typeof ROLES)[number];

@@ -17,52 +17,51 @@ export const SecretRef = Type.Union(
 );
 export type SecretRef = Static<typeof SecretRef>;
 
-export const Exchange = Type.Union([Type.Literal('bybit'), Type.Literal('binance')]);
-export type ExchangeName = Static<typeof Exchange>;
-
 export const Category = Type.Union([Type.Literal('spot'), Type.Literal('linear'), Type.Literal('inverse'), Type.Literal('option')]);
 export type Category = Static<typeof Category>;
 
-export const Credential = Type.Object(
-  {
-    id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$', description: 'e.g. bybit-prod-trading' }),
-    exchange: Exchange,
-    account: Type.Object(
-      {
-        uid: Type.Optional(Type.String({ description: 'Bybit sub-account UID the key belongs to' })),
-        masterKey: Type.Optional(SecretRef),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    secretId: Type.String({ minLength: 1, description: 'Secrets Manager secret id, e.g. prod/bybit/api' }),
-    rotationOwner: Type.Union([Type.Literal('leakguard'), Type.Literal('lambda')], { default: 'leakguard' }),
-    workload: Type.Object(
-      {
-        namespace: Type.String({ minLength: 1 }),
-        deployment: Type.String({ minLength: 1 }),
-        selector: Type.String({ minLength: 1, description: 'label selector of the bot pods, e.g. app=live-trading-bot' }),
-      },
-      { additionalProperties: false },
-    ),
-    delivery: Type.Union(
-      [
-        Type.Object({ mode: Type.Literal('direct') }, { additionalProperties: false }),
-        Type.Object({ mode: Type.Literal('external-secrets'), externalSecret: Type.String({ minLength: 1 }), secretName: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
-      ],
-      { default: { mode: 'direct' } },
-    ),
-    trades: Type.Object(
-      {
-        categories: Type.Array(Category, { minItems: 1, uniqueItems: true }),
-        settleCoins: Type.Array(Type.String(), { default: [] }),
-        symbols: Type.Array(Type.String(), { default: [] }),
-      },
-      { additionalProperties: false },
-    ),
-    orderLinkPrefix: Type.String({ minLength: 1, description: "the bot's orderLinkId / clientOrderId prefix" }),
-    people: Type.Array(Type.String(), { default: [] }),
-    rotationDays: Type.Integer({ minimum: 1, maximum: 365, default: 90 }),
-  },
-  { additionalProperties: false },
-);
-export type Credential = Static<typeof Credential>;
+/** The credential schema for the exchanges LeakGuard was built with (their names come from config/). */
+export const credentialSchema = (exchangeNames: readonly string[]) =>
+  Type.Object(
+    {
+      id: Type.String({ pattern: '^[a-z0-9][a-z0-9._-]{0,62}$', description: 'e.g. bybit-prod-trading' }),
+      exchange: Type.Union(exchangeNames.map((name) => Type.Literal(name))),
+      account: Type.Object(
+        {
+          uid: Type.Optional(Type.String({ description: 'the account the key belongs to (Bybit: the sub-account UID)' })),
+          masterKey: Type.Optional(SecretRef),
+        },
+        { additionalProperties: false, default: {} },
+      ),
+      secretId: Type.String({ minLength: 1, description: 'Secrets Manager secret id, e.g. prod/bybit/api' }),
+      rotationOwner: Type.Union([Type.Literal('leakguard'), Type.Literal('lambda')], { default: 'leakguard' }),
+      workload: Type.Object(
+        {
+          namespace: Type.String({ minLength: 1 }),
+          deployment: Type.String({ minLength: 1 }),
+          selector: Type.String({ minLength: 1, description: 'label selector of the bot pods, e.g. app=live-trading-bot' }),
+        },
+        { additionalProperties: false },
+      ),
+      delivery: Type.Union(
+        [
+          Type.Object({ mode: Type.Literal('direct') }, { additionalProperties: false }),
+          Type.Object({ mode: Type.Literal('external-secrets'), externalSecret: Type.String({ minLength: 1 }), secretName: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+        ],
+        { default: { mode: 'direct' } },
+      ),
+      trades: Type.Object(
+        {
+          categories: Type.Array(Category, { minItems: 1, uniqueItems: true }),
+          settleCoins: Type.Array(Type.String(), { default: [] }),
+          symbols: Type.Array(Type.String(), { default: [] }),
+        },
+        { additionalProperties: false },
+      ),
+      orderLinkPrefix: Type.String({ minLength: 1, description: "the bot's orderLinkId / clientOrderId prefix" }),
+      people: Type.Array(Type.String(), { default: [] }),
+      rotationDays: Type.Integer({ minimum: 1, maximum: 365, default: 90 }),
+    },
+    { additionalProperties: false },
+  );
+export type Credential = Static<ReturnType<typeof credentialSchema>>;

@@ -37,6 +37,12 @@ t.test('environment overrides set deployment-specific values', async (t) => {
   t.equal(c.server.host, '10.0.0.1');
 });
 
+t.test("each exchange's config properties get an override: LEAKGUARD_<EXCHANGE>_<PROPERTY>", async (t) => {
+  const c = loadConfig(example, { LEAKGUARD_BYBIT_BASE_URL: 'https://api-testnet.bybit.com', LEAKGUARD_BYBIT_RECV_WINDOW_MS: '10000', LEAKGUARD_BINANCE_BASE_URL: 'https://testnet.binance.vision' });
+  t.same(c.exchanges.bybit, { baseUrl: 'https://api-testnet.bybit.com', recvWindowMs: 10000 });
+  t.equal(c.exchanges.binance?.baseUrl, 'https://testnet.binance.vision');
+});
+
 t.test('every problem is listed by path', async (t) => {
   const bad = {
     server: { port: 'eighty', extra: 1 },

@@ -113,13 +113,13 @@ t.test('key management is manual: capabilities say so and the calls throw instru
   const w = await world(t.teardown);
   const binance = w.binance();
   t.same(binance.capabilities, { queryKey: 'manual', createKey: 'manual', revokeKey: 'manual', cancelAll: 'api', listOpenOrders: 'api', positions: 'api', balance: 'api' });
-  const spec = { uid: String(UID), note: 'lg-inc-9-rotate-1', readOnly: false, permissions: {}, ips: ['10.0.0.7'] };
+  const spec = { account: String(UID), note: 'lg-inc-9-rotate-1', readOnly: false, permissions: {}, ips: ['10.0.0.7'] };
   const cases: [string, Promise<unknown>, string][] = [
     ['describeKey', binance.describeKey(w.keyMaterial), 'queryKey'],
-    ['listSubKeys', binance.listSubKeys(w.keyMaterial, String(UID)), 'queryKey'],
-    ['createSubKey', binance.createSubKey(w.keyMaterial, spec), 'createKey'],
-    ['deleteSubKey', binance.deleteSubKey(w.keyMaterial, w.key.apiKey, String(UID)), 'revokeKey'],
-    ['deleteOwnKey', binance.deleteOwnKey(w.keyMaterial), 'revokeKey'],
+    ['listKeys', binance.listKeys(w.keyMaterial, String(UID)), 'queryKey'],
+    ['createKey', binance.createKey(w.keyMaterial, spec), 'createKey'],
+    ['revokeKey', binance.revokeKey({ keyId: w.key.apiKey, master: w.keyMaterial, account: String(UID) }), 'revokeKey'],
+    ['revokeKey', binance.revokeKey({ keyId: w.key.apiKey, material: w.keyMaterial }), 'revokeKey'],
   ];
   for (const [operation, p, capability] of cases) {
     const err = await failure(p);
@@ -130,9 +130,9 @@ t.test('key management is manual: capabilities say so and the calls throw instru
     t.match(manual.instructions.join(' '), /API Management/);
     t.notOk(manual.message.includes(w.key.apiKey), 'never the whole key');
   }
-  const revoke = (await failure(binance.deleteOwnKey(w.keyMaterial))) as ManualCapabilityError;
+  const revoke = (await failure(binance.revokeKey({ keyId: w.key.apiKey, material: w.keyMaterial }))) as ManualCapabilityError;
   t.match(revoke.instructions[0], new RegExp(`delete the key starting ${w.key.apiKey.slice(0, 4)}…`));
-  const create = (await failure(binance.createSubKey(w.keyMaterial, spec))) as ManualCapabilityError;
+  const create = (await failure(binance.createKey(w.keyMaterial, spec))) as ManualCapabilityError;
   t.match(create.instructions.join(' '), /labelled "lg-inc-9-rotate-1".*10\.0\.0\.7/);
   t.same(await binance.positions(), [], 'spot holds no positions');
   t.equal(w.sim.calls.length, 0, 'none of this called Binance');

@@ -10,7 +10,7 @@ t.test('describeKey reports what query-api says about a working key, never the s
   const bybit = w.bybit();
   t.same(await bybit.describeKey(w.masterKey), {
     keyId: w.master.apiKey,
-    uid: String(w.masterUid),
+    account: String(w.masterUid),
     note: 'leakguard',
     readOnly: false,
     permissions: { Wallet: ['AccountTransfer', 'SubMemberTransfer'] },
@@ -19,20 +19,20 @@ t.test('describeKey reports what query-api says about a working key, never the s
     isMaster: true,
   });
   const bot = await bybit.describeKey(w.botKey);
-  t.match(bot, { uid: String(w.subUid), note: 'bot', isMaster: false, ips: [], readOnly: false });
+  t.match(bot, { account: String(w.subUid), note: 'bot', isMaster: false, ips: [], readOnly: false });
   t.same(bot.permissions, { ContractTrade: ['Order', 'Position'], Spot: ['SpotTrade'], Wallet: ['AccountTransfer'] });
   // The simulator reports expiry to the second.
   t.equal(bot.expiresAt, Math.floor((w.bot.createdAt + 90 * DAY) / 1000) * 1000, 'an unbound key dies after 90 days');
   t.equal(w.scrubber.scrub(`${w.bot.secret} ${w.master.apiKey}`), '[REDACTED] [REDACTED]', 'both keys were registered with the scrubber');
 });
 
-t.test('createSubKey makes a sub-account key with permissions, IPs and note; listSubKeys pages to find it; deleteSubKey revokes it at once', async (t) => {
+t.test('createKey makes a sub-account key with permissions, IPs and note; listKeys pages to find it; revokeKey with the master key deletes it at once', async (t) => {
   const w = await bybitWorld(t.teardown);
   // More keys than one page (20) holds, so finding the new one needs the cursor.
   for (let i = 0; i < 21; i++) w.sim.addKey({ uid: w.subUid, note: `old-${i}`, ips: ['10.9.9.9'] });
   const bybit = w.bybit();
-  const created = await bybit.createSubKey(w.masterKey, {
-    uid: String(w.subUid),
+  const created = await bybit.createKey(w.masterKey, {
+    account: String(w.subUid),
     note: 'lg-inc-7-rotate-1',
     readOnly: false,
     permissions: { ContractTrade: ['Order', 'Position'], Spot: ['SpotTrade'] },
@@ -43,7 +43,7 @@ t.test('createSubKey makes a sub-account key with permissions, IPs and note; lis
   t.equal(w.scrubber.scrub(created.material.apiKey), '[REDACTED]');
   t.same(created.info, {
     keyId: created.material.apiKey,
-    uid: String(w.subUid),
+    account: String(w.subUid),
     note: 'lg-inc-7-rotate-1',
     readOnly: false,
     permissions: { ContractTrade: ['Order', 'Position'], Spot: ['SpotTrade'] },
@@ -55,36 +55,36 @@ t.test('createSubKey makes a sub-account key with permissions, IPs and note; lis
   t.match(stored, { uid: w.subUid, note: 'lg-inc-7-rotate-1', readOnly: 0, ips: ['10.1.1.1', LEAKGUARD_IP] });
   t.equal(stored.secret, created.material.apiSecret);
 
-  const listed = await bybit.listSubKeys(w.masterKey, String(w.subUid));
+  const listed = await bybit.listKeys(w.masterKey, String(w.subUid));
   t.equal(listed.length, 23, 'the bot key, 21 old keys and the new one, over two pages');
   t.equal(w.sim.callsBy(w.master.apiKey).filter((c) => c.path === '/v5/user/sub-apikeys').length, 2);
   const found = listed.find((k) => k.note === 'lg-inc-7-rotate-1');
   t.match(found, { keyId: created.material.apiKey, ips: ['10.1.1.1', LEAKGUARD_IP], readOnly: false, expiresAt: null });
   t.notMatch(JSON.stringify(listed), /\*\*\*\*\*\*/, 'no masked secret field comes through');
 
-  t.match(await bybit.describeKey(created.material), { keyId: created.material.apiKey, uid: String(w.subUid) }, 'the new key works');
-  t.same(await bybit.deleteSubKey(w.masterKey, created.material.apiKey, String(w.subUid)), { alreadyGone: false });
+  t.match(await bybit.describeKey(created.material), { keyId: created.material.apiKey, account: String(w.subUid) }, 'the new key works');
+  t.same(await bybit.revokeKey({ keyId: created.material.apiKey, master: w.masterKey, account: String(w.subUid) }), { alreadyGone: false });
   const err = await failure(bybit.describeKey(created.material));
   t.type(err, IntegrationError);
   t.match(err, { kind: 'invalid_key', code: 10003, retryable: false });
-  t.same(await bybit.deleteSubKey(w.masterKey, created.material.apiKey, String(w.subUid)), { alreadyGone: true }, 'a second delete finds it gone');
+  t.same(await bybit.revokeKey({ keyId: created.material.apiKey, master: w.masterKey, account: String(w.subUid) }), { alreadyGone: true }, 'a second delete finds it gone');
   t.same(w.sim.callsBy(w.master.apiKey).filter((c) => c.path === '/v5/user/delete-sub-api').map((c) => c.retCode), [0, 10001]);
 });
 
-t.test('deleteSubKey does not call a key gone while the sub-account still lists it', async (t) => {
+t.test('revokeKey does not call a key gone while the sub-account still lists it', async (t) => {
   const w = await bybitWorld(t.teardown);
   w.sim.faults.inject('POST /v5/user/delete-sub-api', { kind: 'error', status: 200, body: { retCode: 10001, retMsg: 'params error', result: {}, retExtInfo: {}, time: Date.now() } });
-  const err = await failure(w.bybit().deleteSubKey(w.masterKey, w.bot.apiKey, String(w.subUid)));
+  const err = await failure(w.bybit().revokeKey({ keyId: w.bot.apiKey, master: w.masterKey, account: String(w.subUid) }));
   t.match(err, { kind: 'invalid_request', code: 10001, retryable: false });
   t.equal(w.sim.keys().find((k) => k.apiKey === w.bot.apiKey)?.deletedAt, null, 'the key lives');
   t.same(w.sim.faults.calls.filter((op) => op.includes('/v5/user/')), ['POST /v5/user/delete-sub-api', 'GET /v5/user/sub-apikeys'], 'it looked before answering');
 });
 
-t.test('deleteOwnKey deletes a master key by signing delete-api with that key, and a sub key with delete-sub-api', async (t) => {
+t.test('revokeKey without a sub-account deletes a master key by signing delete-api with that key, and a sub key with delete-sub-api', async (t) => {
   const w = await bybitWorld(t.teardown);
   const leaked = w.sim.addKey({ uid: w.masterUid, note: 'leaked', permissions: { Wallet: ['AccountTransfer'] } });
   const bybit = w.bybit();
-  t.same(await bybit.deleteOwnKey(material(leaked)), { alreadyGone: false });
+  t.same(await bybit.revokeKey({ keyId: leaked.apiKey, material: material(leaked) }), { alreadyGone: false });
   t.same(
     w.sim.callsBy(leaked.apiKey).map((c) => [c.method, c.path, c.retCode]),
     [
@@ -95,9 +95,9 @@ t.test('deleteOwnKey deletes a master key by signing delete-api with that key, a
   );
   t.not(w.sim.keys().find((k) => k.apiKey === leaked.apiKey)?.deletedAt, null);
   t.equal(w.sim.keys().filter((k) => k.deletedAt !== null).length, 1, 'LeakGuard\'s own master key lives');
-  t.same(await bybit.deleteOwnKey(material(leaked)), { alreadyGone: true }, 'an already deleted key (10003) is gone');
+  t.same(await bybit.revokeKey({ keyId: leaked.apiKey, material: material(leaked) }), { alreadyGone: true }, 'an already deleted key (10003) is gone');
 
-  t.same(await bybit.deleteOwnKey(w.botKey), { alreadyGone: false });
+  t.same(await bybit.revokeKey({ keyId: w.bot.apiKey, material: w.botKey }), { alreadyGone: false });
   const botCalls = w.sim.callsBy(w.bot.apiKey);
   t.match(botCalls.at(-1), { path: '/v5/user/delete-sub-api', params: {} }, 'a sub-account key deletes itself without naming a key');
   t.not(w.sim.keys().find((k) => k.apiKey === w.bot.apiKey)?.deletedAt, null);
@@ -105,7 +105,7 @@ t.test('deleteOwnKey deletes a master key by signing delete-api with that key, a
 
 t.test('a key without the permission gets the typed no_permission error, not retried', async (t) => {
   const w = await bybitWorld(t.teardown);
-  const err = await failure(w.bybit().createSubKey(w.botKey, { uid: String(w.subUid), note: 'x', readOnly: true, permissions: { Spot: ['SpotTrade'] }, ips: [] }));
+  const err = await failure(w.bybit().createKey(w.botKey, { account: String(w.subUid), note: 'x', readOnly: true, permissions: { Spot: ['SpotTrade'] }, ips: [] }));
   t.match(err, { kind: 'no_permission', code: 10005, retryable: false, message: /lacks the permission/ });
   t.equal(w.sim.callsBy(w.bot.apiKey).length, 1, 'a 4xx meaning "wrong" is never retried');
   t.equal(w.sim.keys().length, 2, 'no key was created');

@@ -23,7 +23,8 @@ export interface KeyMaterial {
 export interface KeyInfo {
   /** The exchange's identifier of the key (for Bybit the API key itself). Never logged whole. */
   keyId: string;
-  uid: string | null;
+  /** The account the key belongs to, as the credential's account.uid names it (Bybit: the UID). */
+  account: string | null;
   note: string;
   readOnly: boolean;
   /** Permission groups as the exchange names them, e.g. {ContractTrade: ['Order','Position']}. */
@@ -40,7 +41,8 @@ export interface NewKey {
 }
 
 export interface NewKeySpec {
-  uid: string;
+  /** The account the new key belongs to: the credential's account.uid. */
+  account: string;
   note: string;
   readOnly: boolean;
   permissions: Record<string, string[]>;
@@ -75,6 +77,14 @@ export interface Position {
   size: string;
 }
 
+/** The key to delete, with what the caller has: its material, LeakGuard's master key, its account. */
+export interface RevokeTarget {
+  keyId: string;
+  material?: KeyMaterial | undefined;
+  master?: KeyMaterial | undefined;
+  account?: string | undefined;
+}
+
 export interface CallContext {
   signal?: AbortSignal;
 }
@@ -87,11 +97,15 @@ export interface Exchange {
   readonly name: string;
   readonly capabilities: Capabilities;
   describeKey(key: KeyMaterial, ctx?: CallContext): Promise<KeyInfo>;
-  createSubKey(master: KeyMaterial, spec: NewKeySpec, ctx?: CallContext): Promise<NewKey>;
-  listSubKeys(master: KeyMaterial, uid: string, ctx?: CallContext): Promise<KeyInfo[]>;
-  deleteSubKey(master: KeyMaterial, keyId: string, uid: string, ctx?: CallContext): Promise<{ alreadyGone: boolean }>;
-  /** Deletes the key that signs the call (Bybit's delete-api takes no key id). */
-  deleteOwnKey(key: KeyMaterial, ctx?: CallContext): Promise<{ alreadyGone: boolean }>;
+  /** A new key in `spec.account`, made with LeakGuard's master key; its secret is registered with the scrubber. */
+  createKey(master: KeyMaterial, spec: NewKeySpec, ctx?: CallContext): Promise<NewKey>;
+  /** The keys of `account` as LeakGuard's master key sees them. */
+  listKeys(master: KeyMaterial, account: string, ctx?: CallContext): Promise<KeyInfo[]>;
+  /**
+   * Deletes a key; the exchange decides how (with the master key, or signed by the key itself).
+   * `alreadyGone` only when the exchange proves the key is gone, never from one error code.
+   */
+  revokeKey(target: RevokeTarget, ctx?: CallContext): Promise<{ alreadyGone: boolean }>;
   listOpenOrders(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<OpenOrder[]>;
   /** Cancels everything open in the scope, then polls until the exchange reports none. */
   cancelAll(key: KeyMaterial, scope: TradeScope, ctx?: CallContext & { pollMs?: number }): Promise<{ cancelled: number; polls: number }>;

@@ -1,35 +1,30 @@
-import type { Config } from '../../config/schema.js';
-import type { Credential, ExchangeName } from '../../core/credential.js';
-import { BinanceExchange } from './binance/exchange.js';
-import { BybitExchange } from './bybit/exchange.js';
-import type { ExchangeDeps, ExchangeOptions } from './deps.js';
+import type { Credential } from '../../core/credential.js';
+import { binance } from './binance/index.js';
+import { bybit } from './bybit/index.js';
+import type { ExchangeDeps } from './deps.js';
 import type { Exchange } from './exchange.js';
+import type { ExchangeList } from './module.js';
 
-export type ExchangeFactory = (config: Config['exchanges'], deps: ExchangeDeps) => Exchange;
-
-/** Every exchange LeakGuard speaks: another one is one more file and one line here. */
-export const exchanges: Record<ExchangeName, ExchangeFactory> = {
-  bybit: (config, deps) => new BybitExchange(adapterOptions(config.bybit, deps), deps),
-  binance: (config, deps) => new BinanceExchange(adapterOptions(config.binance, deps), deps),
-};
-
-function adapterOptions(config: { baseUrl?: string | undefined }, deps: ExchangeDeps): ExchangeOptions {
-  return { ...(config.baseUrl ? { baseUrl: config.baseUrl } : {}), ...(deps.headers ? { headers: deps.headers } : {}) };
-}
+/** Every exchange LeakGuard speaks: another one is one folder and one entry here. */
+export const defaultExchanges: ExchangeList = [bybit, binance];
 
 export interface Exchanges {
   exchangeFor(credential: Pick<Credential, 'exchange'>): Exchange;
 }
 
-/** One adapter per exchange, built on first use, for the credentials of this config. */
-export function createExchanges(config: Pick<Config, 'exchanges'>, deps: ExchangeDeps): Exchanges {
-  const built = new Map<ExchangeName, Exchange>();
+/** One adapter per exchange, built on first use from its `exchanges.<name>` section. */
+export function createExchanges(config: { exchanges: Record<string, unknown> }, deps: ExchangeDeps, list: ExchangeList = defaultExchanges): Exchanges {
+  const modules = new Map(list.map((m) => [m.name, m]));
+  const built = new Map<string, Exchange>();
   return {
-    exchangeFor(credential) {
-      let exchange = built.get(credential.exchange);
+    exchangeFor({ exchange: name }) {
+      let exchange = built.get(name);
       if (!exchange) {
-        exchange = exchanges[credential.exchange](config.exchanges, deps);
-        built.set(credential.exchange, exchange);
+        const module = modules.get(name);
+        if (!module) throw new Error(`exchange "${name}" is not registered; known: ${[...modules.keys()].join(', ')}`);
+        // The config was validated against this module's schema (parseConfig, same list).
+        exchange = module.create((config.exchanges[name] ?? {}) as never, deps);
+        built.set(name, exchange);
       }
       return exchange;
     },

@@ -1,18 +1,13 @@
 import type { Scrubber } from '../../../core/scrubber.js';
-import { connectionFailure, IntegrationError, type FailureKind } from '../../errors.js';
+import { connectionFailure, IntegrationError } from '../../errors.js';
+import type { ErrorMeaning, ExchangeErrors } from '../module.js';
 
 export const BINANCE = 'Binance';
-
-interface Meaning {
-  kind: FailureKind;
-  retryable: boolean;
-  action: string;
-}
 
 const KEY_PAGE = 'Binance > Account > API Management';
 
 /** Binance spot error codes (shared/fixtures/binance/error-codes.md) in LeakGuard's words. */
-const CODES: Record<number, Meaning> = {
+const CODES: Record<number, ErrorMeaning> = {
   [-1001]: { kind: 'unavailable', retryable: true, action: 'Binance had an internal error; the call is retried' },
   [-1002]: { kind: 'no_permission', retryable: false, action: `the key is not authorized for this request; check its restrictions in ${KEY_PAGE}` },
   [-1003]: { kind: 'rate_limited', retryable: true, action: 'Binance rate-limited LeakGuard; the call is retried after the wait Binance asked for' },
@@ -24,7 +19,7 @@ const CODES: Record<number, Meaning> = {
   [-2015]: { kind: 'invalid_key', retryable: false, action: `the key was deleted, LeakGuard's egress IP is not on its IP list, or it lacks the permission; check it in ${KEY_PAGE}` },
 };
 
-function statusMeaning(status: number): Meaning | undefined {
+function statusMeaning(status: number): ErrorMeaning | undefined {
   if (status === 418) return { kind: 'banned', retryable: false, action: "Binance banned LeakGuard's IP for ignoring rate limits; wait until the ban ends (Retry-After) and look for a polling loop" };
   if (status === 429) return CODES[-1003];
   if (status >= 500) return { kind: 'unavailable', retryable: true, action: 'Binance is failing; the call is retried, and if it keeps failing check the Binance status page' };
@@ -35,7 +30,7 @@ function statusMeaning(status: number): Meaning | undefined {
  * Maps what MainClient threw (an axios error: parseExceptions is off, so the HTTP status is
  * kept) to an IntegrationError; never keeps the SDK's error, which carries the request.
  */
-export function classifyBinance(scrubber: Scrubber, clockNow: () => number) {
+function classifyBinance(scrubber: Scrubber, clockNow: () => number) {
   return (err: unknown, operation: string): IntegrationError => {
     const res = (err as { response?: { status?: number; data?: unknown; headers?: Record<string, unknown> } }).response;
     if (res?.status) {
@@ -62,3 +57,5 @@ function retryAfterMs(header: unknown, clockNow: () => number): number | undefin
   const at = Date.parse(header);
   return Number.isFinite(at) ? at - clockNow() : undefined;
 }
+
+export const binanceErrors: ExchangeErrors = { codes: CODES, classifier: ({ scrubber, clock }) => classifyBinance(scrubber, () => clock.now()) };

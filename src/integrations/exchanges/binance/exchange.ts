@@ -1,7 +1,7 @@
 import { MainClient } from 'binance';
-import { BINANCE, classifyBinance } from './errors.js';
+import { BINANCE, binanceErrors } from './errors.js';
 import { DEFAULT_CANCEL_BUDGET_MS, DEFAULT_POLL_MS, type ExchangeDeps, type ExchangeOptions } from '../deps.js';
-import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, TradeScope } from '../exchange.js';
+import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, RevokeTarget, TradeScope } from '../exchange.js';
 import { ManualCapabilityError } from '../manual.js';
 import { SignedClient } from '../signed.js';
 import { orderKey, sweep } from '../sweep.js';
@@ -61,7 +61,7 @@ export class BinanceExchange implements Exchange {
           sdk.setTimeOffset(serverNow() - Date.now());
           return sdk;
         },
-        classify: classifyBinance(deps.scrubber, () => deps.clock.now()),
+        classify: binanceErrors.classifier(deps),
         // -1021: our timestamp was outside recvWindow.
         isClockSkew: (err) => (err as { response?: { data?: { code?: number } } }).response?.data?.code === -1021,
         fetchTime,
@@ -78,8 +78,8 @@ export class BinanceExchange implements Exchange {
     ]);
   }
 
-  createSubKey(_master: KeyMaterial, spec: NewKeySpec): Promise<NewKey> {
-    return this.#manual('createSubKey', 'createKey', [
+  createKey(_master: KeyMaterial, spec: NewKeySpec): Promise<NewKey> {
+    return this.#manual('createKey', 'createKey', [
       `In ${KEY_PAGE}, create a system-generated (HMAC) API key labelled "${spec.note}".`,
       `Give it ${spec.readOnly ? 'Enable Reading only' : 'Enable Reading and Enable Spot & Margin Trading'}, never Enable Withdrawals${Object.keys(spec.permissions).length ? ` (permissions asked for: ${JSON.stringify(spec.permissions)})` : ''}.`,
       spec.ips.length ? `Restrict access to these IPs only: ${spec.ips.join(', ')}.` : 'Restrict access to trusted IPs only.',
@@ -87,16 +87,12 @@ export class BinanceExchange implements Exchange {
     ]);
   }
 
-  listSubKeys(_master: KeyMaterial, _uid: string): Promise<KeyInfo[]> {
-    return this.#manual('listSubKeys', 'queryKey', [`Open ${KEY_PAGE} and list the keys by label; record the result of this task in LeakGuard.`]);
+  listKeys(_master: KeyMaterial, _account: string): Promise<KeyInfo[]> {
+    return this.#manual('listKeys', 'queryKey', [`Open ${KEY_PAGE} and list the keys by label; record the result of this task in LeakGuard.`]);
   }
 
-  deleteSubKey(_master: KeyMaterial, keyId: string, _uid: string): Promise<{ alreadyGone: boolean }> {
-    return this.#manual('deleteSubKey', 'revokeKey', [`In ${KEY_PAGE}, delete the key starting ${prefix(keyId)}.`, 'Then record the task as done in LeakGuard; LeakGuard checks that the key no longer works.']);
-  }
-
-  deleteOwnKey(key: KeyMaterial): Promise<{ alreadyGone: boolean }> {
-    return this.#manual('deleteOwnKey', 'revokeKey', [`In ${KEY_PAGE}, delete the key starting ${prefix(key)}.`, 'Then record the task as done in LeakGuard; LeakGuard checks that the key no longer works.']);
+  revokeKey(target: RevokeTarget): Promise<{ alreadyGone: boolean }> {
+    return this.#manual('revokeKey', 'revokeKey', [`In ${KEY_PAGE}, delete the key starting ${prefix(target.keyId)}.`, 'Then record the task as done in LeakGuard; LeakGuard checks that the key no longer works.']);
   }
 
   /** Open orders of each symbol in scope (every symbol when the scope names none); OCO legs included. */

@@ -3,7 +3,7 @@ import { IntegrationError } from '../../errors.js';
 import type { ExchangeDeps } from '../deps.js';
 import type { CallContext, KeyMaterial } from '../exchange.js';
 import { SignedClient } from '../signed.js';
-import { BYBIT, bybitError, classifyBybit } from './errors.js';
+import { BYBIT, bybitError, bybitErrors } from './errors.js';
 
 type NetworkOptions = ConstructorParameters<typeof RestClientV5>[1];
 
@@ -65,7 +65,7 @@ export class BybitClient {
             { signal, timeout: timeoutMs, headers: { ...opts.headers } },
             serverNow,
           ),
-        classify: classifyBybit(deps.scrubber),
+        classify: bybitErrors.classifier(deps),
         // Bybit found our timestamp outside recv_window.
         isClockSkew: (err) => err instanceof IntegrationError && err.code === 10002,
         fetchTime: async (sdk) => serverTimeOf((await sdk.getServerTime()).result),

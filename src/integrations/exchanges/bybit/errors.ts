@@ -1,13 +1,8 @@
 import type { Scrubber } from '../../../core/scrubber.js';
-import { connectionFailure, IntegrationError, type FailureKind } from '../../errors.js';
+import { connectionFailure, IntegrationError } from '../../errors.js';
+import type { ErrorMeaning, ExchangeErrors } from '../module.js';
 
 export const BYBIT = 'Bybit';
-
-interface Meaning {
-  kind: FailureKind;
-  retryable: boolean;
-  action: string;
-}
 
 const KEY_PAGE = 'Bybit > API management';
 
@@ -15,7 +10,7 @@ const KEY_PAGE = 'Bybit > API management';
  * Bybit V5 retCodes (shared/fixtures/bybit/error-codes.md) in LeakGuard's words. Only
  * "try again later" codes are retryable; a code that means "wrong" never is.
  */
-const RET_CODES: Record<number, Meaning> = {
+const RET_CODES: Record<number, ErrorMeaning> = {
   10000: { kind: 'timeout', retryable: true, action: 'Bybit timed out on its side; the call is retried' },
   10001: { kind: 'invalid_request', retryable: false, action: 'the request was refused as malformed; check the credential (uid, categories, settle coins, symbols) in the config' },
   10002: { kind: 'failed', retryable: true, action: "LeakGuard's clock differs from Bybit's; LeakGuard measured the difference and retried; if it persists check NTP on the host" },
@@ -40,7 +35,7 @@ const RET_CODES: Record<number, Meaning> = {
   500010: { kind: 'invalid_request', retryable: false, action: "the sub-account does not belong to the master key's account; check the credential's account.uid" },
 };
 
-const HTTP_STATUSES: Record<number, Meaning> = {
+const HTTP_STATUSES: Record<number, ErrorMeaning> = {
   401: RET_CODES[10007]!,
   403: { kind: 'banned', retryable: false, action: "Bybit's edge refused LeakGuard's IP (rate-limit ban for ~10 minutes, or a restricted region); stop polling and wait before calling again" },
   404: RET_CODES[10017]!,
@@ -60,7 +55,7 @@ export function bybitError(scrubber: Scrubber, operation: string, retCode: numbe
   });
 }
 
-function statusMeaning(status: number): Meaning | undefined {
+function statusMeaning(status: number): ErrorMeaning | undefined {
   if (HTTP_STATUSES[status]) return HTTP_STATUSES[status];
   if (status >= 500) return { kind: 'unavailable', retryable: true, action: 'Bybit is failing; the call is retried, and if it keeps failing check status.bybit.com' };
   return undefined;
@@ -71,7 +66,7 @@ function statusMeaning(status: number): Meaning | undefined {
  * The SDK's errors carry the request (API key header, options with the secret), so the
  * result never keeps them as its cause: only a scrubbed summary.
  */
-export function classifyBybit(scrubber: Scrubber) {
+function classifyBybit(scrubber: Scrubber) {
   return (err: unknown, operation: string): IntegrationError => {
     const res = (err as { response?: { status?: number; data?: unknown } }).response;
     if (res?.status) {
@@ -87,3 +82,5 @@ export function classifyBybit(scrubber: Scrubber) {
     return new IntegrationError({ system: BYBIT, operation, kind: 'failed', retryable: false, detail: scrubber.scrub(message), action: 'this is unexpected; report it with the log line' });
   };
 }
+
+export const bybitErrors: ExchangeErrors = { codes: RET_CODES, classifier: ({ scrubber }) => classifyBybit(scrubber) };

@@ -1,0 +1,22 @@
+import { Type } from '@sinclair/typebox';
+import type { ExchangeModule } from '../module.js';
+import { binanceErrors } from './errors.js';
+import { BinanceExchange } from './exchange.js';
+
+const configSchema = Type.Object(
+  {
+    baseUrl: Type.Optional(Type.String({ description: 'spot API root, e.g. https://api.binance.com' })),
+    recvWindowMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000, description: 'recvWindow of every signed request; default 5000' })),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+/** Binance spot: key changes are human tasks, so a credential needs no master key. */
+export const binance: ExchangeModule<typeof configSchema> = {
+  name: 'binance',
+  title: 'Binance',
+  configSchema,
+  credentialProblems: () => [],
+  errors: binanceErrors,
+  create: (config, deps) => new BinanceExchange({ ...config, headers: deps.headers }, deps),
+};
