@@ -12,6 +12,7 @@ import { EventBridgePublisher } from './aws/eventbridge.js';
 import { parseKeySecret, SecretsClient } from './aws/secrets.js';
 import { createExchanges, type Exchanges } from './exchanges/registry.js';
 import type { KeyMaterial } from './exchanges/exchange.js';
+import type { ExchangeList } from './exchanges/module.js';
 import { kubeConfigFrom } from './kubernetes/config.js';
 import { ExternalSecretsClient } from './kubernetes/external-secrets.js';
 import { WorkloadClient } from './kubernetes/workload.js';
@@ -47,6 +48,8 @@ export interface ClientDeps {
   kubeConfig?: KubeConfig;
   exchangeHeaders?: Record<string, string>;
   policy?: CallPolicy;
+  /** The exchanges adapters are built from (default: the registry's); the config must be parsed with the same list. */
+  exchanges?: ExchangeList;
 }
 
 /** Builds every client from the config. Nothing is called until a step needs it. */
@@ -59,7 +62,7 @@ export function createClients(config: Config, deps: ClientDeps): LeakGuardClient
   const env = deps.env ?? process.env;
   const slackUrl = config.notifiers.slack ? slackWebhook(config.notifiers.slack.webhookUrl, env, deps.logger) : undefined;
   const slack = slackUrl ? new SlackNotifier(slackUrl, deps.clock, deps.scrubber, deps.logger) : undefined;
-  const exchanges = createExchanges(config, { clock: deps.clock, scrubber: deps.scrubber, ...(deps.policy ? { policy: deps.policy } : {}), ...(deps.exchangeHeaders ? { headers: deps.exchangeHeaders } : {}) });
+  const exchanges = createExchanges(config, { clock: deps.clock, scrubber: deps.scrubber, ...(deps.policy ? { policy: deps.policy } : {}), ...(deps.exchangeHeaders ? { headers: deps.exchangeHeaders } : {}) }, deps.exchanges);
 
   return {
     secrets,

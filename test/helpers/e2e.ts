@@ -3,6 +3,8 @@ import { Scrubber } from '../../src/core/scrubber.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import type { Credential } from '../../src/core/credential.js';
 import { parseConfig } from '../../src/config/load.js';
+import { defaultExchanges } from '../../src/integrations/exchanges/registry.js';
+import type { ExchangeList } from '../../src/integrations/exchanges/module.js';
 import type { Config } from '../../src/config/schema.js';
 import { createLogger } from '../../src/http/logger.js';
 import type { ClientDeps, LeakGuardClients } from '../../src/integrations/clients.js';
@@ -28,11 +30,11 @@ export interface E2E {
   close(): Promise<void>;
 }
 
-export function e2eConfig(world: Pick<World, 'urls' | 'accounts'>, delivery: WorldOptions['delivery'] = 'direct', extra: Record<string, unknown> = {}): Config {
+/** `extra` replaces top-level sections, but its `exchanges` sections are added to the world's; `exchanges` is the list to parse with. */
+export function e2eConfig(world: Pick<World, 'urls' | 'accounts'>, delivery: WorldOptions['delivery'] = 'direct', extra: Record<string, unknown> = {}, exchanges: ExchangeList = defaultExchanges): Config {
   return parseConfig({
     server: { egressIps: [WORLD.leakguardIp] },
     aws: { region: 'us-east-1', endpoints: { secretsmanager: world.urls.secretsmanager, events: world.urls.eventbridge, cloudtrail: world.urls.cloudtrail } },
-    exchanges: { bybit: { baseUrl: world.urls.bybit }, binance: { baseUrl: world.urls.binance } },
     credentials: [
       {
         id: 'bybit-prod-trading',
@@ -48,7 +50,8 @@ export function e2eConfig(world: Pick<World, 'urls' | 'accounts'>, delivery: Wor
     ],
     notifiers: { slack: { webhookUrl: { env: 'LG_TEST_SLACK_URL' } }, eventbridge: { busName: 'leakguard' } },
     ...extra,
-  });
+    exchanges: { bybit: { baseUrl: world.urls.bybit }, binance: { baseUrl: world.urls.binance }, ...(extra.exchanges as Record<string, unknown> | undefined) },
+  }, 'config', exchanges);
 }
 
 /** What the clients need to reach a world, also from another process (crash tests). */
@@ -71,17 +74,19 @@ export function e2eClientDeps(world: WorldAddress): Omit<ClientDeps, 'clock' | '
 }
 
 /** LeakGuard's real clients pointed at a simulator world. */
-export function e2eClients(config: Config, world: WorldAddress, deps: { clock: Clock; scrubber: Scrubber; logger: Logger }): LeakGuardClients {
-  return wireClients(config, { ...deps, clientDeps: e2eClientDeps(world) }).clients;
+export function e2eClients(config: Config, world: WorldAddress, deps: { clock: Clock; scrubber: Scrubber; logger: Logger; exchanges?: ExchangeList }): LeakGuardClients {
+  const { exchanges, ...rest } = deps;
+  return wireClients(config, { ...rest, clientDeps: { ...e2eClientDeps(world), ...(exchanges ? { exchanges } : {}) } }).clients;
 }
 
-export async function startE2E(opts: WorldOptions & { config?: Record<string, unknown> } = {}): Promise<E2E> {
+/** `exchanges`: the list to parse the config and build adapters with (a test adds a throwaway exchange). */
+export async function startE2E(opts: WorldOptions & { config?: Record<string, unknown>; exchanges?: ExchangeList } = {}): Promise<E2E> {
   const world = await startWorld({ tradeEveryMs: 100, ...opts });
-  const config = e2eConfig(world, opts.delivery, opts.config);
+  const config = e2eConfig(world, opts.delivery, opts.config, opts.exchanges);
   const scrubber = new Scrubber();
   const log = captureLog();
   const logger = createLogger(scrubber, { level: 'debug', destination: log.stream });
-  const clients = e2eClients(config, { ...world, k8sToken: world.kubernetes.token }, { clock: opts.clock ?? systemClock, scrubber, logger });
+  const clients = e2eClients(config, { ...world, k8sToken: world.kubernetes.token }, { clock: opts.clock ?? systemClock, scrubber, logger, ...(opts.exchanges ? { exchanges: opts.exchanges } : {}) });
   return {
     world,
     config,

@@ -4,7 +4,7 @@ import { secretJson, WORLD } from '../sim/world.js';
 import type { ResponderWorld } from './harness.js';
 
 /** A Deployment in the world's namespace; with a prefix its pods run the simulated bot on `secretId`. */
-function addDeployment(env: ResponderWorld, name: string, secretId: string, prefix?: string) {
+export function addDeployment(env: ResponderWorld, name: string, secretId: string, prefix?: string) {
   env.world.kubernetes.addDeployment({
     metadata: { name, namespace: WORLD.namespace, labels: { app: name } },
     spec: {

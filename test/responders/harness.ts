@@ -38,7 +38,7 @@ export function fastPlan(name: PlaybookName, tweak: (plan: Plan) => void = () =>
  * The simulator world with the simulated bot, LeakGuard's real clients and responders, a real
  * SQLite store and a runner on the system clock: what the playbook tests run against.
  */
-export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'delivery'> & { runnerClock?: Clock } = {}) {
+export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'delivery'> & Pick<Parameters<typeof startE2E>[0] & object, 'config' | 'exchanges'> & { runnerClock?: Clock } = {}) {
   const e2e: E2E = await startE2E({ replicas: 3, podStartMs: 300, tradeEveryMs: 100, ...opts });
   const ts: TestStore = await sqliteStore(e2e.scrubber);
   const events: RunnerEvent[] = [];
