@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Scrubber } from '../src/core/scrubber.js';
+import { writeResults } from './results.js';
 
 const LINES = 200_000;
 const line = JSON.stringify({ level: 30, time: Date.now(), msg: 'step finished', incidentId: 'a0b1c2d3-e4f5', step: 'cancel', data: { cancelled: 12, categories: ['spot', 'linear'], note: 'x'.repeat(300) } });
@@ -20,3 +21,4 @@ for (const secrets of [10, 200]) {
 }
 console.log(`scrubber benchmark, ${LINES} lines each (node ${process.version})`);
 console.table(rows);
+writeResults('scrubber', rows);

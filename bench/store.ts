@@ -10,6 +10,7 @@ import pg from 'pg';
 import { Scrubber } from '../src/core/scrubber.js';
 import { openStore } from '../src/store/open.js';
 import type { Store } from '../src/store/store.js';
+import { writeResults } from './results.js';
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const PG_URL = process.env.LEAKGUARD_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -70,3 +71,4 @@ try {
 
 console.log(`store benchmark, ${N} operations each, one writer (node ${process.version})`);
 console.table(results.map((r) => ({ operation: r.name, 'ops/s': r.perSecond, 'p50 ms': r.p50.toFixed(3), 'p99 ms': r.p99.toFixed(3) })));
+writeResults('store', results);

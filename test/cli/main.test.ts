@@ -1,6 +1,5 @@
 import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -11,6 +10,7 @@ import { serve } from '../../src/http/serve.js';
 import { main, type Io } from '../../src/main.js';
 import { e2eConfig } from '../helpers/e2e.js';
 import { captureLog } from '../helpers/logs.js';
+import { takenPort } from '../helpers/ports.js';
 import { eventually } from '../helpers/runner-child.js';
 import { AWS_TEST_CREDENTIALS, startWorld } from '../sim/world.js';
 
@@ -70,10 +70,7 @@ t.test('serve and check need a config file', async (t) => {
 });
 
 t.test('serve on a taken port returns 1 with the cause, and leaves nothing running', async (t) => {
-  const taken = createServer();
-  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => taken.close());
-  const port = (taken.address() as AddressInfo).port;
+  const port = await takenPort(t);
   const dir = mkdtempSync(join(tmpdir(), 'leakguard-cli-'));
   const file = tempFile('leakguard.yaml', stringify({ server: { port }, store: { url: join(dir, 'lg.db') } }));
   const res = io();

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createServer, type AddressInfo } from 'node:net';
 import { stringify } from 'yaml';
 import { systemClock } from '../../src/core/clock.js';
 import { openIncident } from '../../src/incidents/open-incident.js';
 import { buildPlan } from '../../src/runner/playbook.js';
 import { openStore } from '../../src/store/open.js';
 import { startE2E } from '../helpers/e2e.js';
+import { takenPort } from '../helpers/ports.js';
 import { eventually } from '../helpers/runner-child.js';
 import { TEST_PG_URL } from '../helpers/stores.js';
 import { kubeConfigFor } from '../sim/kubernetes/kubeconfig.js';
@@ -107,10 +107,7 @@ async function failedStart(env: Record<string, string>) {
 }
 
 t.test('serve on a port that is taken exits 1 and names the cause and the port', async (t) => {
-  const taken = createServer();
-  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => taken.close());
-  const port = (taken.address() as AddressInfo).port;
+  const port = await takenPort(t);
   const dir = mkdtempSync(join(tmpdir(), 'leakguard-serve-'));
   // The store is opened and migrated first; the runner never starts, and the process exits instead of hanging.
   const { code, out } = await failedStart({ LEAKGUARD_PORT: String(port), LEAKGUARD_STORE_URL: join(dir, 'lg.db') });

@@ -24,6 +24,17 @@ export interface Control {
   seed?(body: unknown): unknown;
 }
 
+let handledMs = 0;
+
+/**
+ * Milliseconds every simulator in this process has spent answering requests, from the end of a
+ * request body to the end of its answer: what the simulated services themselves cost a path
+ * (a benchmark sets it beside LeakGuard's own figure).
+ */
+export function simHandlingMs(): number {
+  return handledMs;
+}
+
 export async function listen(handler: Handler, control: Control): Promise<SimServer> {
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -31,6 +42,8 @@ export async function listen(handler: Handler, control: Control): Promise<SimSer
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      const started = performance.now();
+      res.once('finish', () => (handledMs += performance.now() - started));
       const run = req.url?.startsWith('/_sim/') ? controlRoute(control, req, res, body) : handler(req, res, body);
       Promise.resolve(run).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });

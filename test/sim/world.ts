@@ -23,6 +23,8 @@ export interface WorldOptions {
   /** Clock ms from pod creation to ready. */
   podStartMs?: number;
   tradeEveryMs?: number;
+  /** The bot pods' termination grace period. Default 1 s. */
+  terminationGraceSeconds?: number;
 }
 
 export const WORLD = {
@@ -112,7 +114,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
       template: {
         metadata: { labels: { app: 'live-trading-bot' } },
         spec: {
-          terminationGracePeriodSeconds: 1,
+          terminationGracePeriodSeconds: opts.terminationGraceSeconds ?? 1,
           containers: [
             {
               name: 'bot',
