@@ -47,3 +47,15 @@ t.test('headers in the deps reach every request (the simulators read the caller\
   const err = await fromElsewhere.describeKey(key).catch((e: unknown) => e);
   t.match(err, { kind: 'ip_not_allowed' });
 });
+
+t.test("every exchange's error map tells the operator what happens or what to do next", async (t) => {
+  for (const module of defaultExchanges) {
+    const codes = Object.entries(module.errors.codes);
+    t.ok(codes.length > 0, `${module.name} maps its error codes`);
+    for (const [code, meaning] of codes) {
+      t.ok(meaning.action.length >= 20, `${module.name} ${code}: "${meaning.action}" says what to do`);
+      // A retried failure must say so, so the operator knows not to act on it yet.
+      if (meaning.retryable) t.match(meaning.action, /retr/i, `${module.name} ${code} says it is retried`);
+    }
+  }
+});
