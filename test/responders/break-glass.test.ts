@@ -2,7 +2,7 @@ import t from 'tap';
 import { AppsV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { eventually } from '../helpers/runner-child.js';
 import { keyHint } from '../../src/core/fingerprint.js';
-import { fastPlan, responderWorld, worldSecrets } from './harness.js';
+import { fastPlan, responderWorld, why, worldSecrets } from './harness.js';
 import { WORLD } from '../sim/world.js';
 
 t.setTimeout(180_000);
@@ -98,4 +98,30 @@ t.test('a scale-up by someone else while the incident holds the bot frozen is fr
   t.match(world.slack.messagesTo(world.slackWebhook).map((m) => m.text).join('\n'), /scaled up to 2 by someone else.*froze it again/, 'and in the alert');
   await eventually(async () => (env.botPods().length === 3 ? true : undefined), 'three pods', 20_000);
   t.pass('restore brought back the count from before the freeze, not the intruder\'s');
+});
+
+t.test('cancels that take longer than the pass before the revoke: the leaked key dies with orders open, and the sweep with the new key ends them', async (t) => {
+  const env = await responderWorld(t);
+  const { world } = env;
+  const leaked = world.accounts.botKey;
+  await env.botTrading(leaked.apiKey.slice(0, 4));
+  // Acknowledged cancels stay open for 3 s: longer than break-glass's 2 s pass with the leaked key.
+  world.bybit.seed({ cancelLag: { ms: 3_000 } });
+  const openOrders = () => world.bybit.orders().filter((o) => ['New', 'PartiallyFilled', 'Untriggered'].includes(o.orderStatus)).length;
+  const seen: Record<string, number> = {};
+  env.hooks.push((e) => {
+    if (e.type === 'step.started' && e.step === 'revoke') seen.openAtRevoke = openOrders();
+    if (e.type === 'step.finished' && e.step === 'cancel-new') seen.openAfterSweep = openOrders();
+  });
+
+  const incident = await env.open(fastPlan('break-glass', (plan) => void (plan.steps.find((s) => s.id === 'cancel')!.params.budgetMs = 500)));
+  env.runner.start();
+  const done = await env.waitForState(incident.id, ['resolved', 'needs_attention', 'aborted'], 90_000);
+  t.equal(done.state, 'resolved', await why(env, incident.id));
+  const cancel = (await env.store.listStepRuns(incident.id)).find((r) => r.step === 'cancel' && r.status === 'succeeded');
+  t.ok(Number(cancel?.outputs.stillOpen) > 0, 'the pass before the revoke left orders open');
+  t.match((await env.store.listTimeline(incident.id)).find((e) => e.type === 'cancel.partial')?.message, /still open after 500 ms of cancelling with the target key/);
+  t.ok(seen.openAtRevoke! > 0, 'and the revoke did not wait for them');
+  t.ok(world.bybit.keys().find((k) => k.apiKey === leaked.apiKey)?.deletedAt, 'the leaked key is deleted');
+  t.equal(seen.openAfterSweep, 0, 'cancel-new, with the new key, left nothing open');
 });

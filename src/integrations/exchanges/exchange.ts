@@ -89,6 +89,12 @@ export interface CallContext {
   signal?: AbortSignal;
 }
 
+/** How cancelAll looks again: every `pollMs`, for at most `budgetMs` (the adapter's defaults otherwise). */
+export interface SweepContext extends CallContext {
+  pollMs?: number;
+  budgetMs?: number;
+}
+
 /**
  * One exchange, in LeakGuard's words (DESIGN.md, "Exchange adapter"). Operations whose
  * capability is `manual` throw; the responder turns them into a human task instead.
@@ -108,7 +114,7 @@ export interface Exchange {
   revokeKey(target: RevokeTarget, ctx?: CallContext): Promise<{ alreadyGone: boolean }>;
   listOpenOrders(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<OpenOrder[]>;
   /** Cancels everything open in the scope, then polls until the exchange reports none. */
-  cancelAll(key: KeyMaterial, scope: TradeScope, ctx?: CallContext & { pollMs?: number }): Promise<{ cancelled: number; polls: number }>;
+  cancelAll(key: KeyMaterial, scope: TradeScope, ctx?: SweepContext): Promise<{ cancelled: number; polls: number }>;
   positions(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<Position[]>;
   balance(key: KeyMaterial, ctx?: CallContext): Promise<Record<string, string>>;
   serverTime(ctx?: CallContext): Promise<number>;
