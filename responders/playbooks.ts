@@ -57,8 +57,8 @@ export const DEFAULT_PLAYBOOKS: Record<PlaybookName, PlaybookDef> = {
   'break-glass': {
     steps: [
       { step: 'freeze', group: 'contain' },
-      // One bounded pass: an attacker placing orders must not keep the leaked key alive.
-      { step: 'cancel', group: 'contain', params: { key: 'target', budgetMs: 2_000, untilNoneOpen: false } },
+      // One pass: an attacker placing orders must not keep the leaked key alive; cancel-new confirms.
+      { step: 'cancel', group: 'contain', params: { key: 'target', untilNoneOpen: false } },
       { step: 'revoke', params: { key: 'target' } },
       { step: 'rotate', params: { stage: 'AWSCURRENT' } },
       // Sweeps what was placed before the revoke landed; the old key cannot cancel any more.

@@ -89,10 +89,17 @@ export interface CallContext {
   signal?: AbortSignal;
 }
 
-/** How cancelAll looks again: every `pollMs`, for at most `budgetMs` (the adapter's defaults otherwise). */
+/** How cancelAll looks again: every `pollMs` (the adapter's default otherwise); with `once`, one round and one look only. */
 export interface SweepContext extends CallContext {
   pollMs?: number;
-  budgetMs?: number;
+  once?: boolean;
+}
+
+/** What a cancelAll did: orders the exchange acknowledged, looks taken, and what the last look still found open (0 unless `once`). */
+export interface Swept {
+  cancelled: number;
+  polls: number;
+  stillOpen: number;
 }
 
 /**
@@ -114,7 +121,7 @@ export interface Exchange {
   revokeKey(target: RevokeTarget, ctx?: CallContext): Promise<{ alreadyGone: boolean }>;
   listOpenOrders(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<OpenOrder[]>;
   /** Cancels everything open in the scope, then polls until the exchange reports none. */
-  cancelAll(key: KeyMaterial, scope: TradeScope, ctx?: SweepContext): Promise<{ cancelled: number; polls: number }>;
+  cancelAll(key: KeyMaterial, scope: TradeScope, ctx?: SweepContext): Promise<Swept>;
   positions(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<Position[]>;
   balance(key: KeyMaterial, ctx?: CallContext): Promise<Record<string, string>>;
   serverTime(ctx?: CallContext): Promise<number>;

@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import { IntegrationError } from '../errors.js';
-import type { OpenOrder } from './exchange.js';
+import type { OpenOrder, Swept } from './exchange.js';
 
 export interface SweepOptions {
   system: string;
@@ -9,6 +9,8 @@ export interface SweepOptions {
   /** Gives up after this much clock time when the caller set no signal. */
   budgetMs: number;
   signal?: AbortSignal;
+  /** One cancel round and one look, then return what is still open instead of looking again. */
+  once?: boolean;
   /**
    * Asks the exchange to cancel; returns the ids it acknowledged. `open` is null before the
    * first look, then what the last look found.
@@ -22,9 +24,10 @@ export const orderKey = (o: Pick<OpenOrder, 'category' | 'orderId'>): string => 
 /**
  * Cancels, then looks until the exchange reports nothing open: a cancel-all answer is only an
  * acknowledgement. An order that was never acknowledged (placed after the cancel, e.g. by
- * whoever holds a leaked key) triggers another cancel round.
+ * whoever holds a leaked key) triggers another cancel round. With `once` it stops after the
+ * first look: the pass before a revoke, which must not keep the key alive.
  */
-export async function sweep(opts: SweepOptions): Promise<{ cancelled: number; polls: number }> {
+export async function sweep(opts: SweepOptions): Promise<Swept> {
   const acked = new Set<string>();
   const deadline = opts.clock.now() + opts.budgetMs;
   let open: OpenOrder[] = [];
@@ -44,7 +47,7 @@ export async function sweep(opts: SweepOptions): Promise<{ cancelled: number; po
     for (;;) {
       open = await opts.list();
       polls++;
-      if (open.length === 0) return { cancelled: acked.size, polls };
+      if (open.length === 0 || opts.once) return { cancelled: acked.size, polls, stillOpen: open.length };
       if (open.some((o) => !acked.has(orderKey(o)))) for (const id of await opts.cancel(open)) acked.add(id);
       if (opts.clock.now() + opts.pollMs > deadline) throw giveUp(`the cancel did not land within ${opts.budgetMs} ms`);
       await opts.clock.sleep(opts.pollMs, opts.signal);

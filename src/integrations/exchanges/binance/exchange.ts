@@ -1,7 +1,7 @@
 import { MainClient } from 'binance';
 import { BINANCE, binanceErrors } from './errors.js';
 import { DEFAULT_CANCEL_BUDGET_MS, DEFAULT_POLL_MS, type ExchangeDeps, type ExchangeOptions } from '../deps.js';
-import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, RevokeTarget, SweepContext, TradeScope } from '../exchange.js';
+import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, RevokeTarget, SweepContext, Swept, TradeScope } from '../exchange.js';
 import { ManualCapabilityError } from '../manual.js';
 import { SignedClient } from '../signed.js';
 import { orderKey, sweep } from '../sweep.js';
@@ -122,12 +122,13 @@ export class BinanceExchange implements Exchange {
    * DELETE /api/v3/openOrders for each symbol in scope and each symbol an open order is seen on
    * (it cancels OCO lists too; -2011 means nothing was open), then looks until none is left.
    */
-  cancelAll(key: KeyMaterial, scope: TradeScope, ctx?: SweepContext): Promise<{ cancelled: number; polls: number }> {
+  cancelAll(key: KeyMaterial, scope: TradeScope, ctx?: SweepContext): Promise<Swept> {
     return sweep({
       system: BINANCE,
       clock: this.deps.clock,
       pollMs: ctx?.pollMs ?? this.opts.pollMs ?? DEFAULT_POLL_MS,
-      budgetMs: ctx?.budgetMs ?? this.opts.cancelBudgetMs ?? DEFAULT_CANCEL_BUDGET_MS,
+      budgetMs: this.opts.cancelBudgetMs ?? DEFAULT_CANCEL_BUDGET_MS,
+      once: ctx?.once ?? false,
       ...(ctx?.signal ? { signal: ctx.signal } : {}),
       cancel: async (open) => {
         const symbols = new Set([...scope.symbols, ...(open ?? []).map((o) => o.symbol)]);

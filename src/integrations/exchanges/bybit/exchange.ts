@@ -5,7 +5,7 @@ import { BYBIT } from './errors.js';
 import { BybitKeys, masterKeyProblems } from './keys.js';
 import { orderQueries, positionQueries, type ScopeQuery } from './scope.js';
 import { DEFAULT_CANCEL_BUDGET_MS, DEFAULT_POLL_MS, type ExchangeDeps, type ExchangeOptions } from '../deps.js';
-import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, RevokeTarget, SweepContext, TradeScope } from '../exchange.js';
+import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, RevokeTarget, SweepContext, Swept, TradeScope } from '../exchange.js';
 import { orderKey, sweep } from '../sweep.js';
 
 export interface BybitOptions extends ExchangeOptions {
@@ -83,13 +83,14 @@ export class BybitExchange implements Exchange {
     return [...found.values()];
   }
 
-  cancelAll(key: KeyMaterial, scope: TradeScope, ctx?: SweepContext): Promise<{ cancelled: number; polls: number }> {
+  cancelAll(key: KeyMaterial, scope: TradeScope, ctx?: SweepContext): Promise<Swept> {
     const queries = orderQueries(scope, 'order/cancel-all');
     return sweep({
       system: BYBIT,
       clock: this.deps.clock,
       pollMs: ctx?.pollMs ?? this.opts.pollMs ?? DEFAULT_POLL_MS,
-      budgetMs: ctx?.budgetMs ?? this.opts.cancelBudgetMs ?? DEFAULT_CANCEL_BUDGET_MS,
+      budgetMs: this.opts.cancelBudgetMs ?? DEFAULT_CANCEL_BUDGET_MS,
+      once: ctx?.once ?? false,
       ...(ctx?.signal ? { signal: ctx.signal } : {}),
       cancel: () => this.#cancelRound(key, queries, ctx),
       list: () => this.listOpenOrders(key, scope, ctx),
