@@ -61,6 +61,8 @@ export const DEFAULT_PLAYBOOKS: Record<PlaybookName, PlaybookDef> = {
       { step: 'cancel', group: 'contain', params: { key: 'target', untilNoneOpen: false } },
       { step: 'revoke', params: { key: 'target' } },
       { step: 'rotate', params: { stage: 'AWSCURRENT' } },
+      // A no-op after the rotate above; after an emergency escalated past its own rotate (AWSPENDING), the step that makes the new key current.
+      { step: 'promote', params: { to: 'new' } },
       // Sweeps what was placed before the revoke landed; the old key cannot cancel any more.
       { id: 'cancel-new', step: 'cancel', params: { key: 'new' } },
       { step: 'restore', params: { key: 'new' } },

@@ -38,9 +38,15 @@ export class Incidents {
     this.clock = deps.clock;
   }
 
-  /** Opens the credential's incident, or attaches to the active one (open-incident.ts). */
-  async open(req: OpenIncidentRequest, signal?: AbortSignal): Promise<{ incident: Incident; created: boolean }> {
-    return openIncident(this.deps, req, signal, () => this.#wake());
+  /**
+   * Opens the credential's incident, or attaches to the active one (open-incident.ts); a
+   * stronger request (`escalate`) also replaces its plan, whatever state it waits in.
+   */
+  async open(req: OpenIncidentRequest, signal?: AbortSignal): Promise<{ incident: Incident; created: boolean; escalated: boolean }> {
+    const { incident, created } = await openIncident(this.deps, req, signal, () => this.#wake());
+    if (created || !req.escalate || incident.playbook === req.plan.playbook) return { incident, created, escalated: false };
+    await this.escalate(incident.id, req.plan, req.actor, req.reason);
+    return { incident: (await this.store.getIncident(incident.id)) ?? incident, created, escalated: true };
   }
 
   /** One rotation per credential the person had access to (offboard.ts). */
@@ -108,7 +114,11 @@ export class Incidents {
     const incident = await this.#active(incidentId);
     const errors = validatePlan(plan, this.deps.responders);
     if (errors.length) throw new IncidentError('invalid', `the playbook cannot run: ${errors.join('; ')}`);
-    await this.store.updateIncident(incidentId, { plan, at: this.clock.now() });
+    // What the weaker plan gave up on is tried again: needs_attention is not the end of a stronger response.
+    const at = this.clock.now();
+    const fresh = (steps: Plan['steps']) => steps.map((s) => ({ ...s, retriesSince: at }));
+    const next: Plan = { ...plan, steps: fresh(plan.steps), ...(plan.onFailure ? { onFailure: fresh(plan.onFailure) } : {}) };
+    await this.store.updateIncident(incidentId, { plan: next, at });
     await this.#record(incidentId, actor, 'incident.escalated', `escalated from ${incident.playbook} to ${plan.playbook}: ${reason}`, {
       from: incident.playbook,
       to: plan.playbook,

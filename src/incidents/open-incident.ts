@@ -16,6 +16,11 @@ export interface OpenIncidentRequest {
   signalIds?: string[];
   /** The Secrets Manager version the signal matched; AWSCURRENT when absent. */
   targetVersionId?: string;
+  /**
+   * The request is stronger than the credential's active incident (the rules decide what is
+   * stronger): its plan replaces the running one, keeping what is done. Else it only attaches.
+   */
+  escalate?: boolean;
 }
 
 export interface OpenIncidentDeps {

@@ -22,6 +22,11 @@ export interface PlanStep {
   group?: string;
   /** Wait for an operator (or the time) before the step starts. */
   approval?: { reason: string; autoApproveAfterMs?: number };
+  /**
+   * Failed attempts that started before this time do not count against `retries`: set by an
+   * escalation, so the stronger plan tries again what the weaker one had given up on.
+   */
+  retriesSince?: number;
 }
 
 export interface Plan {

@@ -13,14 +13,17 @@ export type StepProgress =
   | { kind: 'run'; attempt: number; interrupted: boolean; notBefore: number }
   | { kind: 'exhausted'; attempts: number; error: string };
 
-export function progressOf(step: Pick<PlanStep, 'id' | 'retries' | 'backoffMs'>, runs: readonly StepRun[]): StepProgress {
+export function progressOf(step: Pick<PlanStep, 'id' | 'retries' | 'backoffMs' | 'retriesSince'>, runs: readonly StepRun[]): StepProgress {
   const mine = runs.filter((r) => r.step === step.id).sort((a, b) => a.attempt - b.attempt);
   const last = mine.at(-1);
   if (!last) return { kind: 'run', attempt: 1, interrupted: false, notBefore: 0 };
   if (last.status === 'succeeded' || last.status === 'skipped') return { kind: 'done' };
   if (last.status === 'running') return { kind: 'run', attempt: last.attempt, interrupted: true, notBefore: 0 };
-  if (last.attempt > step.retries) return { kind: 'exhausted', attempts: last.attempt, error: last.error ?? 'failed' };
-  const backoff = step.backoffMs * 2 ** (last.attempt - 1);
+  // Attempt numbers go on across an escalation (they key the journal); only the failures since count.
+  const failures = step.retriesSince === undefined ? last.attempt : mine.filter((r) => r.status === 'failed' && r.startedAt >= step.retriesSince!).length;
+  if (failures > step.retries) return { kind: 'exhausted', attempts: failures, error: last.error ?? 'failed' };
+  if (failures === 0) return { kind: 'run', attempt: last.attempt + 1, interrupted: false, notBefore: 0 };
+  const backoff = step.backoffMs * 2 ** (failures - 1);
   return { kind: 'run', attempt: last.attempt + 1, interrupted: false, notBefore: (last.finishedAt ?? 0) + backoff };
 }
 

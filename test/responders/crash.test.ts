@@ -8,7 +8,7 @@ import { fastPlan, responderWorld } from './harness.js';
 t.setTimeout(900_000);
 
 const script = new URL('./fixtures/child-runner.ts', import.meta.url).pathname;
-const STEPS = ['freeze', 'cancel', 'revoke', 'rotate', 'cancel-new', 'restore', 'verify', 'notify'];
+const STEPS = ['freeze', 'cancel', 'revoke', 'rotate', 'promote', 'cancel-new', 'restore', 'verify', 'notify'];
 const POINTS = [
   ...STEPS.flatMap((s) => [`step.journal.started:${s}`, `step.journal.finished:${s}`]),
   'after-scale:freeze',
