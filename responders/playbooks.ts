@@ -1,32 +1,15 @@
 import type { Config } from '../src/config/schema.js';
-import type { PlaybookName, StepName } from '../src/core/incident.js';
+import type { PlaybookName } from '../src/core/incident.js';
 import { PLAYBOOKS } from '../src/core/incident.js';
 import { buildPlan, validatePlan, type Plan, type PlanStepInput } from '../src/runner/playbook.js';
 import type { ResponderRegistry } from '../src/runner/responder.js';
+import { responders as defaultResponders } from './registry.js';
 
 /**
  * The default playbooks of DESIGN.md as data. Config (`playbooks.<name>.steps`) replaces a
  * playbook's steps; a step it leaves without a budget or retry policy gets its responder's
- * default below (the runbook's time budgets).
+ * policy (the runbook's time budgets, in each responder's folder).
  */
-type Policy = Required<Pick<PlanStepInput, 'timeoutMs' | 'retries' | 'backoffMs'>>;
-
-export const STEP_POLICIES: Record<StepName, Policy> = {
-  assess: { timeoutMs: 30_000, retries: 0, backoffMs: 1_000 },
-  // One hour of deferral at most, plus the checks themselves.
-  preflight: { timeoutMs: 3_900_000, retries: 0, backoffMs: 1_000 },
-  freeze: { timeoutMs: 30_000, retries: 2, backoffMs: 500 },
-  cancel: { timeoutMs: 60_000, retries: 2, backoffMs: 1_000 },
-  revoke: { timeoutMs: 60_000, retries: 3, backoffMs: 1_000 },
-  rotate: { timeoutMs: 120_000, retries: 2, backoffMs: 2_000 },
-  promote: { timeoutMs: 30_000, retries: 3, backoffMs: 1_000 },
-  restore: { timeoutMs: 300_000, retries: 1, backoffMs: 2_000 },
-  // Bybit activates a new key within a minute: the key check waits up to 90 s.
-  verify: { timeoutMs: 120_000, retries: 1, backoffMs: 2_000 },
-  // The default window is 2 min.
-  monitor: { timeoutMs: 180_000, retries: 0, backoffMs: 1_000 },
-  notify: { timeoutMs: 15_000, retries: 2, backoffMs: 1_000 },
-};
 
 interface PlaybookDef {
   steps: PlanStepInput[];
@@ -123,10 +106,9 @@ export const DEFAULT_PLAYBOOKS: Record<PlaybookName, PlaybookDef> = {
   },
 };
 
-const withPolicy = (s: PlanStepInput): PlanStepInput => ({ ...(STEP_POLICIES[s.step as StepName] ?? {}), ...structuredClone(s) });
-
 /** The plan of a playbook: the default, or its override from config, with every step's budget and retries. */
-export function playbookPlan(name: PlaybookName, overrides: Config['playbooks'] = {}): Plan {
+export function playbookPlan(name: PlaybookName, overrides: Config['playbooks'] = {}, responders: ResponderRegistry = defaultResponders): Plan {
+  const withPolicy = (s: PlanStepInput): PlanStepInput => ({ ...responders[s.step]?.policy, ...structuredClone(s) });
   const def = DEFAULT_PLAYBOOKS[name];
   const steps = (overrides[name]?.steps as PlanStepInput[] | undefined) ?? def.steps;
   return buildPlan(name, steps.map(withPolicy), (def.onFailure ?? []).map(withPolicy));
@@ -135,5 +117,5 @@ export function playbookPlan(name: PlaybookName, overrides: Config['playbooks'] 
 /** Every problem of every playbook (and override) as sentences, for the config check at load time. */
 export function checkPlaybooks(overrides: Config['playbooks'], responders: ResponderRegistry): string[] {
   const unknown = Object.keys(overrides).filter((n) => !(PLAYBOOKS as readonly string[]).includes(n)).map((n) => `playbooks.${n}: no such playbook (known: ${PLAYBOOKS.join(', ')})`);
-  return [...unknown, ...PLAYBOOKS.flatMap((name) => validatePlan(playbookPlan(name, overrides), responders).map((e) => `playbooks.${name}: ${e}`))];
+  return [...unknown, ...PLAYBOOKS.flatMap((name) => validatePlan(playbookPlan(name, overrides, responders), responders).map((e) => `playbooks.${name}: ${e}`))];
 }

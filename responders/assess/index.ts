@@ -1,26 +1,31 @@
+import { Type } from '@sinclair/typebox';
 import type { StepContext } from '../../src/runner/responder.js';
 import { client, credentialOf } from '../lib/context.js';
-import { defineResponder, schema } from '../lib/define.js';
+import { defineResponder, ms } from '../lib/define.js';
 import { AUTH_ERROR, countLogLines } from '../lib/logs.js';
 
-interface Params {
-  lookbackHours: number;
-  /** The whole look-up ends by then, whatever it found: assessment never holds the rotation up. */
-  timeBoxMs: number;
-  logSampleMs: number;
-}
+const Params = Type.Object(
+  {
+    lookbackHours: Type.Number({ exclusiveMinimum: 0, default: 24 }),
+    /** The whole look-up ends by then, whatever it found: assessment never holds the rotation up. */
+    timeBoxMs: ms(20_000, 1),
+    logSampleMs: ms(1_000, 1),
+  },
+  { additionalProperties: false },
+);
 
 const MAX_READERS = 20;
 
 /** Evidence for the post-mortem: who read the secret (CloudTrail) and the bot's auth-error count. */
-export const assess = defineResponder<Params>({
+export const assess = defineResponder({
   name: 'assess',
-  params: schema.object({ lookbackHours: { type: 'number', exclusiveMinimum: 0, default: 24 }, timeBoxMs: schema.ms(20_000, 1), logSampleMs: schema.ms(1_000, 1) }),
-  plan: (ctx, p) => `look up who read ${credentialOf(ctx).secretId} in the last ${p.lookbackHours ?? 24} h and count the bot's auth errors`,
+  params: Params,
+  policy: { timeoutMs: 30_000, retries: 0, backoffMs: 1_000 },
+  plan: (ctx, p) => `look up who read ${credentialOf(ctx).secretId} in the last ${p.lookbackHours} h and count the bot's auth errors`,
   async run(ctx, params) {
-    const box = AbortSignal.any([ctx.signal, timeBox(ctx, params.timeBoxMs ?? 20_000)]);
+    const box = AbortSignal.any([ctx.signal, timeBox(ctx, params.timeBoxMs)]);
     const boxed: StepContext = { ...ctx, signal: box };
-    const [readers, auth] = await Promise.allSettled([secretReaders(boxed, params.lookbackHours ?? 24), countLogLines(boxed, AUTH_ERROR, Math.min(params.logSampleMs ?? 1_000, params.timeBoxMs ?? 20_000))]);
+    const [readers, auth] = await Promise.allSettled([secretReaders(boxed, params.lookbackHours), countLogLines(boxed, AUTH_ERROR, Math.min(params.logSampleMs, params.timeBoxMs))]);
     const errors = [readers, auth].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason as Error).message);
     const outputs = {
       secretReaders: readers.status === 'fulfilled' ? readers.value.slice(0, MAX_READERS) : null,

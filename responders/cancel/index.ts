@@ -1,19 +1,23 @@
+import { Type } from '@sinclair/typebox';
 import { callCtx, credentialOf, exchangeOf, scopeOf, targetOf } from '../lib/context.js';
-import { defineResponder, schema } from '../lib/define.js';
+import { defineResponder, ms } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
 import { askHuman } from '../lib/human.js';
-import { keyParam, loadKey, type KeyChoice } from '../lib/keys.js';
+import { keyParam, loadKey } from '../lib/keys.js';
 
-interface Params {
-  key: KeyChoice;
-  pollMs: number;
-  /**
-   * False for the pass before a revoke: one cancel round and one look; orders still open are
-   * counted and the step succeeds, so the leaked key dies now and a later cancel with the new
-   * key sweeps them. True: the step looks until the exchange reports nothing open.
-   */
-  untilNoneOpen: boolean;
-}
+const Params = Type.Object(
+  {
+    key: keyParam('target'),
+    pollMs: ms(300, 10),
+    /**
+     * False for the pass before a revoke: one cancel round and one look; orders still open are
+     * counted and the step succeeds, so the leaked key dies now and a later cancel with the new
+     * key sweeps them. True: the step looks until the exchange reports nothing open.
+     */
+    untilNoneOpen: Type.Boolean({ default: true }),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * Cancels everything open in every category the credential trades, signed by the key the
@@ -21,12 +25,13 @@ interface Params {
  * exchange reports nothing open. Orders without the bot's prefix are counted: seen after the
  * revoke, they mean someone else trades on the account, and restore then waits for approval.
  */
-export const cancel = defineResponder<Params>({
+export const cancel = defineResponder({
   name: 'cancel',
-  params: schema.object({ key: keyParam('target'), pollMs: schema.ms(300, 10), untilNoneOpen: { type: 'boolean', default: true } }),
-  plan: (ctx, p) => `cancel every open order in ${credentialOf(ctx).trades.categories.join(', ')} with the ${p.key ?? 'target'} key`,
+  params: Params,
+  policy: { timeoutMs: 60_000, retries: 2, backoffMs: 1_000 },
+  plan: (ctx, p) => `cancel every open order in ${credentialOf(ctx).trades.categories.join(', ')} with the ${p.key} key`,
   async run(ctx, params) {
-    const choice = params.key ?? 'target';
+    const choice = params.key;
     const credential = credentialOf(ctx);
     const exchange = exchangeOf(ctx);
     await keepFrozen(ctx);
@@ -41,7 +46,7 @@ export const cancel = defineResponder<Params>({
     const foreign = open.filter((o) => !o.orderLinkId.startsWith(credential.orderLinkPrefix));
     await ctx.checkpoint();
     await ctx.note('cancel.request', `cancel-all with the ${choice} key ${key.hint}: ${open.length} open (${foreign.length} without the bot's prefix)`, { keyHint: key.hint, open: open.length, foreign: foreign.length });
-    const { cancelled, polls, stillOpen } = await exchange.cancelAll(key.material, scope, { ...callCtx(ctx), pollMs: params.pollMs ?? 300, once: params.untilNoneOpen === false });
+    const { cancelled, polls, stillOpen } = await exchange.cancelAll(key.material, scope, { ...callCtx(ctx), pollMs: params.pollMs, once: !params.untilNoneOpen });
     if (stillOpen > 0) {
       await ctx.note('cancel.partial', `${stillOpen} order(s) still open after one cancel pass with the ${choice} key ${key.hint}; going on so the key dies now: a later cancel sweeps them`, { keyHint: key.hint, stillOpen });
       return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, cancelled, polls, stillOpen, foreignOrders: foreign.length, afterRevoke }, message: `${cancelled} cancel(s) acknowledged, ${stillOpen} order(s) still open; the next cancel sweeps them` };

@@ -1,22 +1,21 @@
+import { Type } from '@sinclair/typebox';
 import type { StepContext } from '../../src/runner/responder.js';
 import { alert } from '../lib/alert.js';
 import { callCtx, client, credentialOf, exchangeOf, scopeOf } from '../lib/context.js';
-import { defineResponder, schema } from '../lib/define.js';
+import { defineResponder, ms } from '../lib/define.js';
 import { loadKey } from '../lib/keys.js';
 
-interface Params {
-  pollMs: number;
-  snapshotPositions: boolean;
-}
+const Params = Type.Object({ pollMs: ms(250, 10), snapshotPositions: Type.Boolean({ default: true }) }, { additionalProperties: false });
 
 /**
  * The Kubernetes freeze: scale the bot to 0 (the count kept on the Deployment), done when no
  * pod is left, terminating ones included; then the positions are snapshot for verify. A
  * scale-up by someone else while waiting is frozen again and reported.
  */
-export const freeze = defineResponder<Params>({
+export const freeze = defineResponder({
   name: 'freeze',
-  params: schema.object({ pollMs: schema.ms(250, 10), snapshotPositions: { type: 'boolean', default: true } }),
+  params: Params,
+  policy: { timeoutMs: 30_000, retries: 2, backoffMs: 500 },
   plan: (ctx) => `scale ${credentialOf(ctx).workload.namespace}/${credentialOf(ctx).workload.deployment} to 0, wait until no pod is left, and snapshot positions`,
   async run(ctx, params) {
     const w = credentialOf(ctx).workload;
@@ -36,10 +35,10 @@ export const freeze = defineResponder<Params>({
         refreezes++;
         await alert(ctx, 'warning', `${w.namespace}/${w.deployment} was scaled up to ${up.replicas} by someone else while LeakGuard froze it; frozen again`, { replicas: up.replicas });
       }
-      await ctx.clock.sleep(params.pollMs ?? 250, ctx.signal);
+      await ctx.clock.sleep(params.pollMs, ctx.signal);
     }
     await ctx.note('freeze.no_pods', `no pod of ${w.namespace}/${w.deployment} is left`);
-    const snapshot = params.snapshotPositions === false ? { positions: null } : await snapshotPositions(ctx);
+    const snapshot = params.snapshotPositions ? await snapshotPositions(ctx) : { positions: null };
     return { status: 'succeeded', outputs: { frozenReplicas: previousReplicas, refreezes, ...snapshot }, message: `no pod left (had ${previousReplicas})` };
   },
 });

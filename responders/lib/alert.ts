@@ -1,6 +1,7 @@
 import type { StepContext } from '../../src/runner/responder.js';
 
-export type Severity = 'info' | 'warning' | 'page';
+export const SEVERITIES = ['info', 'warning', 'page'] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 const ICON: Record<Severity, string> = { info: ':white_check_mark:', warning: ':warning:', page: ':rotating_light:' };
 

@@ -1,6 +1,7 @@
 import { fingerprint, keyHint } from '../../src/core/fingerprint.js';
 import type { StepContext } from '../../src/runner/responder.js';
 import { client, credentialOf, targetOf } from './context.js';
+import { StringEnum } from './define.js';
 
 /**
  * Which key a step acts on: the incident's target (the leaked or old key), the key rotate made,
@@ -8,7 +9,7 @@ import { client, credentialOf, targetOf } from './context.js';
  */
 export const KEY_CHOICES = ['target', 'new', 'promoted', 'latest'] as const;
 export type KeyChoice = (typeof KEY_CHOICES)[number];
-export const keyParam = (dflt: KeyChoice) => ({ type: 'string', enum: [...KEY_CHOICES], default: dflt });
+export const keyParam = (dflt: KeyChoice) => StringEnum(KEY_CHOICES, { default: dflt });
 
 /** What rotate records (plain JSON, never material). */
 export interface Rotated {

@@ -1,21 +1,26 @@
+import { Type } from '@sinclair/typebox';
 import { credentialOf } from '../lib/context.js';
-import { defineResponder, schema } from '../lib/define.js';
+import { defineResponder, ms } from '../lib/define.js';
 import { AUTH_ERROR, countLogLines } from '../lib/logs.js';
 
-interface Params {
-  windowMs: number;
-  /** More auth errors than this in the window fail the step (and the old key is not revoked). */
-  maxAuthErrors: number;
-}
+const Params = Type.Object(
+  {
+    windowMs: ms(120_000, 1),
+    /** More auth errors than this in the window fail the step (and the old key is not revoked). */
+    maxAuthErrors: Type.Integer({ minimum: 0, default: 0 }),
+  },
+  { additionalProperties: false },
+);
 
 /** Watches the bot's logs for auth errors for a short window before the old key is revoked. */
-export const monitor = defineResponder<Params>({
+export const monitor = defineResponder({
   name: 'monitor',
-  params: schema.object({ windowMs: schema.ms(120_000, 1), maxAuthErrors: { type: 'integer', minimum: 0, default: 0 } }),
-  plan: (ctx, p) => `watch ${credentialOf(ctx).workload.deployment}'s logs for auth errors for ${p.windowMs ?? 120_000} ms`,
+  params: Params,
+  // The window plus the time to start following every pod's log.
+  policy: { timeoutMs: 180_000, retries: 0, backoffMs: 1_000 },
+  plan: (ctx, p) => `watch ${credentialOf(ctx).workload.deployment}'s logs for auth errors for ${p.windowMs} ms`,
   async run(ctx, params) {
-    const windowMs = params.windowMs ?? 120_000;
-    const max = params.maxAuthErrors ?? 0;
+    const { windowMs, maxAuthErrors: max } = params;
     await ctx.note('monitor.start', `watching the bot's logs for auth errors for ${windowMs} ms`);
     const { matches, pods } = await countLogLines(ctx, AUTH_ERROR, windowMs);
     const outputs = { authErrors: matches, pods, windowMs };

@@ -1,20 +1,19 @@
+import { Type } from '@sinclair/typebox';
 import type { StepContext } from '../../src/runner/responder.js';
-import { alert, type Severity } from '../lib/alert.js';
-import { defineResponder, schema } from '../lib/define.js';
+import { alert, SEVERITIES } from '../lib/alert.js';
+import { defineResponder, StringEnum } from '../lib/define.js';
 
-interface Params {
-  severity: Severity;
-  message?: string;
-}
+const Params = Type.Object({ severity: StringEnum(SEVERITIES, { default: 'info' }), message: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false });
 
 /** Tells people through every configured notifier: what ran, how long each step took, what failed. */
-export const notify = defineResponder<Params>({
+export const notify = defineResponder({
   name: 'notify',
-  params: schema.object({ severity: { type: 'string', enum: ['info', 'warning', 'page'], default: 'info' }, message: { type: 'string', minLength: 1 } }),
-  plan: (_ctx, p) => `send a ${p.severity ?? 'info'} notification`,
+  params: Params,
+  policy: { timeoutMs: 15_000, retries: 2, backoffMs: 1_000 },
+  plan: (_ctx, p) => `send a ${p.severity} notification`,
   async run(ctx, params) {
     const text = params.message ?? summary(ctx);
-    const { slack, eventIds } = await alert(ctx, params.severity ?? 'info', text, { steps: stepTimes(ctx) });
+    const { slack, eventIds } = await alert(ctx, params.severity, text, { steps: stepTimes(ctx) });
     return { status: 'succeeded', outputs: { slack, eventbridge: eventIds.length }, message: `sent (${[slack && 'Slack', eventIds.length && 'EventBridge', 'timeline'].filter(Boolean).join(', ')})` };
   },
 });

@@ -1,14 +1,22 @@
+import { Type, type Static } from '@sinclair/typebox';
 import type { StepContext } from '../../src/runner/responder.js';
 import { callCtx, credentialOf, exchangeOf, scopeOf } from '../lib/context.js';
+import { ms } from '../lib/define.js';
 import { loadKey } from '../lib/keys.js';
 
-export interface PreflightParams {
-  quietSeconds: number;
-  /** UTC "HH:MM"; a window that ends before it starts runs over midnight. */
-  maintenanceWindow?: { start: string; end: string };
-  deferMs: number;
-  maxDeferMs: number;
-}
+const HHMM = Type.String({ pattern: '^\\d{2}:\\d{2}$' });
+
+export const PreflightParams = Type.Object(
+  {
+    quietSeconds: Type.Integer({ minimum: 0, default: 30 }),
+    /** UTC "HH:MM"; a window that ends before it starts runs over midnight. */
+    maintenanceWindow: Type.Optional(Type.Object({ start: HHMM, end: HHMM }, { additionalProperties: false })),
+    deferMs: ms(60_000, 1),
+    maxDeferMs: ms(3_600_000),
+  },
+  { additionalProperties: false },
+);
+export type PreflightParams = Static<typeof PreflightParams>;
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
@@ -22,7 +30,7 @@ export async function failedChecks(ctx: StepContext, p: PreflightParams): Promis
     const inside = start <= end ? now >= start && now < end : now >= start || now < end;
     if (!inside) failed.push(`outside the maintenance window ${p.maintenanceWindow.start}-${p.maintenanceWindow.end} UTC`);
   }
-  if (!failed.length && (p.quietSeconds ?? 0) > 0) {
+  if (!failed.length && p.quietSeconds > 0) {
     const recent = await recentOrders(ctx, p.quietSeconds * 1000);
     if (recent) failed.push(`${recent} (a trade may be in progress)`);
   }

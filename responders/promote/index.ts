@@ -1,28 +1,33 @@
+import { Type } from '@sinclair/typebox';
 import { fingerprint, keyHint } from '../../src/core/fingerprint.js';
 import type { StepContext, StepOutcome } from '../../src/runner/responder.js';
 import { callCtx, client, credentialOf, exchangeOf, targetOf } from '../lib/context.js';
-import { defineResponder, schema } from '../lib/define.js';
+import { defineResponder, StringEnum } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
 import { rotated } from '../lib/keys.js';
 
-interface Params {
-  /**
-   * new: the version rotate made becomes AWSCURRENT; previous: AWSCURRENT goes back to
-   * AWSPREVIOUS (rollback); target: the incident's own key is made AWSCURRENT again (a scheduled
-   * rotation that failed: its old key is not suspected).
-   */
-  to: 'new' | 'previous' | 'target';
-  /** Roll back even to a key that was revoked or that an incident suspected. */
-  insist: boolean;
-}
+const Params = Type.Object(
+  {
+    /**
+     * new: the version rotate made becomes AWSCURRENT; previous: AWSCURRENT goes back to
+     * AWSPREVIOUS (rollback); target: the incident's own key is made AWSCURRENT again (a scheduled
+     * rotation that failed: its old key is not suspected).
+     */
+    to: StringEnum(['new', 'previous', 'target'], { default: 'new' }),
+    /** Roll back even to a key that was revoked or that an incident suspected. */
+    insist: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+);
 
 /** Playbooks whose target is not suspected: a scheduled rotation's old key, a rollback's newer key. */
 const NOT_SUSPECTING = new Set(['scheduled', 'rollback']);
 
 /** Moves AWSCURRENT (AWS moves AWSPREVIOUS along) and clears AWSPENDING. */
-export const promote = defineResponder<Params>({
+export const promote = defineResponder({
   name: 'promote',
-  params: schema.object({ to: { type: 'string', enum: ['new', 'previous', 'target'], default: 'new' }, insist: { type: 'boolean', default: false } }),
+  params: Params,
+  policy: { timeoutMs: 30_000, retries: 3, backoffMs: 1_000 },
   plan: (ctx, p) =>
     p.to === 'previous'
       ? `move AWSCURRENT of ${credentialOf(ctx).secretId} back to AWSPREVIOUS`
@@ -31,7 +36,7 @@ export const promote = defineResponder<Params>({
         : `make the new version of ${credentialOf(ctx).secretId} AWSCURRENT and clear AWSPENDING`,
   async run(ctx, params) {
     await keepFrozen(ctx);
-    if (params.to === 'previous') return rollback(ctx, params.insist ?? false);
+    if (params.to === 'previous') return rollback(ctx, params.insist);
     const secretId = credentialOf(ctx).secretId;
     const r = params.to === 'target' ? { versionId: targetOf(ctx).versionId, hint: targetOf(ctx).keyHint } : newVersion(ctx);
     await ctx.checkpoint();

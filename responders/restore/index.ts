@@ -1,17 +1,21 @@
+import { Type } from '@sinclair/typebox';
 import type { StepContext } from '../../src/runner/responder.js';
 import { client, credentialOf, targetOf } from '../lib/context.js';
-import { defineResponder, schema } from '../lib/define.js';
-import { keyParam, loadKey, type KeyChoice } from '../lib/keys.js';
+import { defineResponder, ms } from '../lib/define.js';
+import { keyParam, loadKey } from '../lib/keys.js';
 
-interface Params {
-  /** The key the pods must end up with. */
-  key: KeyChoice;
-  pollMs: number;
-  /** Replicas to set; the count the freeze recorded (or the current count) when absent. */
-  replicas?: number;
-  /** Skip when AWSCURRENT never held another key than the target in this incident: no pod can have one (failure paths). */
-  ifSecretMoved: boolean;
-}
+const Params = Type.Object(
+  {
+    /** The key the pods must end up with. */
+    key: keyParam('new'),
+    pollMs: ms(250, 10),
+    /** Replicas to set; the count the freeze recorded (or the current count) when absent. */
+    replicas: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Skip when AWSCURRENT never held another key than the target in this incident: no pod can have one (failure paths). */
+    ifSecretMoved: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * Brings the bot back on the new key: for external-secrets delivery, forces the sync and waits
@@ -20,9 +24,10 @@ interface Params {
  * freeze the patch is a rolling restart: the bot is never at 0. Asks for approval first when
  * orders nobody's bot placed were found after the revoke.
  */
-export const restore = defineResponder<Params>({
+export const restore = defineResponder({
   name: 'restore',
-  params: schema.object({ key: keyParam('new'), pollMs: schema.ms(250, 10), replicas: { type: 'integer', minimum: 1 }, ifSecretMoved: { type: 'boolean', default: false } }),
+  params: Params,
+  policy: { timeoutMs: 300_000, retries: 1, backoffMs: 2_000 },
   plan: (ctx) => `restart ${credentialOf(ctx).workload.namespace}/${credentialOf(ctx).workload.deployment} on the new key and wait for the rollout`,
   async run(ctx, params) {
     const credential = credentialOf(ctx);
@@ -33,12 +38,12 @@ export const restore = defineResponder<Params>({
 
     if (credential.delivery.mode === 'external-secrets') {
       const { externalSecret, secretName } = credential.delivery;
-      const key = await loadKey(ctx, params.key ?? 'new');
+      const key = await loadKey(ctx, params.key);
       const es = client(ctx, 'externalSecrets');
       await ctx.checkpoint();
       await es.forceSync(w.namespace, externalSecret, ctx.token, ctx.signal);
       await ctx.note('restore.sync', `forced ExternalSecret ${w.namespace}/${externalSecret} to sync; waiting for ${key.hint} in Secret ${secretName}`);
-      await es.waitForFingerprint(w.namespace, secretName, 'api_key', key.fingerprint, { pollMs: params.pollMs ?? 250, signal: ctx.signal });
+      await es.waitForFingerprint(w.namespace, secretName, 'api_key', key.fingerprint, { pollMs: params.pollMs, signal: ctx.signal });
       await ctx.note('restore.synced', `Secret ${w.namespace}/${secretName} holds the new key ${key.hint}`);
     }
     const workload = client(ctx, 'workload');
@@ -47,7 +52,7 @@ export const restore = defineResponder<Params>({
     const restartedAt = ctx.token;
     const { replicas, changed } = await workload.restore(w, restartedAt, { ...(params.replicas ? { replicas: params.replicas } : {}), signal: ctx.signal });
     await ctx.note('restore.patched', `${w.namespace}/${w.deployment}: ${replicas} replica(s) and a rollout restart${changed ? '' : ' (already set)'}`, { replicas, restartedAt });
-    const status = await workload.waitForRollout(w, { pollMs: params.pollMs ?? 250, signal: ctx.signal });
+    const status = await workload.waitForRollout(w, { pollMs: params.pollMs, signal: ctx.signal });
     await ctx.note('restore.rolled_out', status);
     return { status: 'succeeded', outputs: { restartedAt, replicas }, message: status };
   },

@@ -1,20 +1,25 @@
+import { Type, type Static } from '@sinclair/typebox';
 import type { StepContext, StepOutcome } from '../../src/runner/responder.js';
 import { callCtx, client, credentialOf, exchangeOf } from '../lib/context.js';
-import { defineResponder, schema } from '../lib/define.js';
+import { defineResponder, StringEnum } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
 import { askHuman } from '../lib/human.js';
 import { keyParam, loadKey, versionFor, type KeyChoice, type LoadedKey } from '../lib/keys.js';
 import { revokeAccount, revokeMasterKeys } from './account.js';
 
-interface Params {
-  key: KeyChoice;
-  /** key: one key; account: every sub-account key LeakGuard can see; masters: the master account's other keys (a person). */
-  scope: 'key' | 'account' | 'masters';
-  /** Leave the key alone when it is AWSCURRENT (in use): deletes only an unused new key. */
-  unlessCurrent: boolean;
-  /** Revoke after this grace period, by a durable timer, instead of now. */
-  afterMs?: number;
-}
+const Params = Type.Object(
+  {
+    key: keyParam('target'),
+    /** key: one key; account: every sub-account key LeakGuard can see; masters: the master account's other keys (a person). */
+    scope: StringEnum(['key', 'account', 'masters'], { default: 'key' }),
+    /** Leave the key alone when it is AWSCURRENT (in use): deletes only an unused new key. */
+    unlessCurrent: Type.Boolean({ default: false }),
+    /** Revoke after this grace period, by a durable timer, instead of now. */
+    afterMs: Type.Optional(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
+type Params = Static<typeof Params>;
 
 /**
  * Deletes a key at the exchange: the incident's target (or the new key, to clean up an
@@ -22,26 +27,22 @@ interface Params {
  * "Already gone" is success, as the exchange proves it. The exchange decides how a key is
  * deleted: with LeakGuard's master key, or (a key outside a sub-account) signed by itself.
  */
-export const revoke = defineResponder<Params>({
+export const revoke = defineResponder({
   name: 'revoke',
-  params: schema.object({
-    key: keyParam('target'),
-    scope: { type: 'string', enum: ['key', 'account', 'masters'], default: 'key' },
-    unlessCurrent: { type: 'boolean', default: false },
-    afterMs: { type: 'integer', minimum: 1 },
-  }),
+  params: Params,
+  policy: { timeoutMs: 60_000, retries: 3, backoffMs: 1_000 },
   plan: (ctx, p) =>
     p.scope === 'account'
       ? `delete every key of ${credentialOf(ctx).id}'s sub-account`
       : p.scope === 'masters'
         ? `ask a person to delete the master account's keys other than LeakGuard's`
-        : `delete the ${p.key ?? 'target'} key at the exchange${p.afterMs ? ` after ${p.afterMs} ms` : ''}`,
+        : `delete the ${p.key} key at the exchange${p.afterMs ? ` after ${p.afterMs} ms` : ''}`,
   async run(ctx, params) {
     if (params.afterMs) return schedule(ctx, params);
     await keepFrozen(ctx);
     if (params.scope === 'account') return revokeAccount(ctx);
     if (params.scope === 'masters') return revokeMasterKeys(ctx);
-    return revokeKey(ctx, params.key ?? 'target', params.unlessCurrent ?? false);
+    return revokeKey(ctx, params.key, params.unlessCurrent);
   },
 });
 
@@ -50,7 +51,7 @@ async function schedule(ctx: StepContext, params: Params): Promise<StepOutcome> 
   const { afterMs, ...now } = params;
   await ctx.schedule({ name: 'grace', delayMs: afterMs!, responder: 'revoke', params: { ...now }, timeoutMs: 60_000, retries: 5 });
   const at = new Date(ctx.clock.now() + afterMs!).toISOString();
-  return { status: 'succeeded', outputs: { scheduledFor: at }, message: `the ${params.key ?? 'target'} key is revoked at ${at}` };
+  return { status: 'succeeded', outputs: { scheduledFor: at }, message: `the ${params.key} key is revoked at ${at}` };
 }
 
 async function revokeKey(ctx: StepContext, choice: KeyChoice, unlessCurrent: boolean): Promise<StepOutcome> {

@@ -15,7 +15,7 @@ export async function rotateByHand(ctx: StepContext, params: RotateParams): Prom
   await askHuman(ctx, instructions(ctx, params));
   const version = await client(ctx, 'secrets').findVersion(credential.secretId, ctx.token, ctx.signal);
   if (!version) throw new Error(`task ${ctx.token} was completed without a key, so ${credential.secretId} holds no version for it; the next attempt opens a new task: complete that one with api_key and api_secret`);
-  return ensureStage(ctx, version, params.stage ?? 'AWSPENDING', 'stored the key a person created');
+  return ensureStage(ctx, version, params.stage, 'stored the key a person created');
 }
 
 /** Exactly what to do in the exchange's UI: which permissions and IPs, and where the key goes. */

@@ -1,19 +1,24 @@
+import { Type, type Static } from '@sinclair/typebox';
 import { keyHint } from '../../src/core/fingerprint.js';
 import { client, credentialOf, exchangeOf, targetOf } from '../lib/context.js';
-import { defineResponder, schema } from '../lib/define.js';
+import { defineResponder, StringEnum } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
 import { rotateByHand } from './by-hand.js';
 import { rotatedOutcome } from './outcome.js';
 import { adopt, discardUnstored, sweepOrphans, tokensSoFar } from './recover.js';
 import { newKeySpec } from './spec.js';
 
-export interface RotateParams {
-  stage: 'AWSCURRENT' | 'AWSPENDING';
-  reason?: string;
-  /** Used only when the target's permissions could not be read when the incident opened. */
-  permissions?: Record<string, string[]>;
-  readOnly: boolean;
-}
+const RotateParams = Type.Object(
+  {
+    stage: StringEnum(['AWSCURRENT', 'AWSPENDING'], { default: 'AWSPENDING' }),
+    reason: Type.Optional(Type.String()),
+    /** Used only when the target's permissions could not be read when the incident opened. */
+    permissions: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
+    readOnly: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+);
+export type RotateParams = Static<typeof RotateParams>;
 
 /**
  * A new key with the target's permissions, its IPs plus LeakGuard's egress IPs, and the
@@ -22,20 +27,16 @@ export interface RotateParams {
  * deletes every exchange key whose note is one of its tokens before it creates one, so no key
  * is ever left behind. Lambda-owned secrets are rotated with RotateSecret instead.
  */
-export const rotate = defineResponder<RotateParams>({
+export const rotate = defineResponder({
   name: 'rotate',
-  params: schema.object({
-    stage: { type: 'string', enum: ['AWSCURRENT', 'AWSPENDING'], default: 'AWSPENDING' },
-    reason: { type: 'string' },
-    permissions: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
-    readOnly: { type: 'boolean', default: false },
-  }),
-  plan: (ctx, p) => `create a new key like ${targetOf(ctx).keyHint} and store it in ${credentialOf(ctx).secretId} as ${credentialOf(ctx).rotationOwner === 'lambda' ? 'AWSCURRENT via RotateSecret' : (p.stage ?? 'AWSPENDING')}`,
+  params: RotateParams,
+  policy: { timeoutMs: 120_000, retries: 2, backoffMs: 2_000 },
+  plan: (ctx, p) => `create a new key like ${targetOf(ctx).keyHint} and store it in ${credentialOf(ctx).secretId} as ${credentialOf(ctx).rotationOwner === 'lambda' ? 'AWSCURRENT via RotateSecret' : p.stage}`,
   async run(ctx, params) {
     const credential = credentialOf(ctx);
     const secrets = client(ctx, 'secrets');
     await keepFrozen(ctx);
-    const adopted = await adopt(ctx, tokensSoFar(ctx), credential.rotationOwner === 'leakguard' ? (params.stage ?? 'AWSPENDING') : undefined);
+    const adopted = await adopt(ctx, tokensSoFar(ctx), credential.rotationOwner === 'leakguard' ? params.stage : undefined);
     if (adopted) return adopted;
 
     if (credential.rotationOwner === 'lambda') {
@@ -44,7 +45,7 @@ export const rotate = defineResponder<RotateParams>({
       const versionId = await secrets.rotate(credential.secretId, ctx.token, { signal: ctx.signal });
       return rotatedOutcome(ctx, versionId, 'AWSCURRENT', 'rotated by the rotation function');
     }
-    const stage = params.stage ?? 'AWSPENDING';
+    const { stage } = params;
     const exchange = exchangeOf(ctx);
     if (exchange.capabilities.createKey !== 'api') return rotateByHand(ctx, params);
     const spec = newKeySpec(ctx, params);

@@ -14,5 +14,5 @@ export function newKeySpec(ctx: StepContext, params: RotateParams) {
     throw new Error(`the permissions of ${target.keyHint} are unknown (${target.describeError ?? 'not recorded when the incident opened'}); set params.permissions on the rotate step and retry`);
   if (!credential.account.uid) throw new Error(`credential ${credential.id} names no account.uid (the sub-account the new key belongs to); add it and retry`);
   const ips = target.ips?.length ? [...new Set([...target.ips, ...client(ctx, 'egressIps')])] : [];
-  return { account: credential.account.uid, note: ctx.token, readOnly: params.readOnly ?? false, permissions, ips };
+  return { account: credential.account.uid, note: ctx.token, readOnly: params.readOnly, permissions, ips };
 }

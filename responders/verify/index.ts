@@ -1,40 +1,39 @@
+import { Type } from '@sinclair/typebox';
 import { credentialOf } from '../lib/context.js';
-import { defineResponder, schema } from '../lib/define.js';
-import { keyParam, type KeyChoice } from '../lib/keys.js';
+import { defineResponder, ms, StringEnum } from '../lib/define.js';
+import { keyParam } from '../lib/keys.js';
 import { checkKey } from './key.js';
 import { checkPods } from './pods.js';
 import { checkPositions } from './positions.js';
 
 const CHECKS = ['key', 'pods', 'positions'] as const;
-type Check = (typeof CHECKS)[number];
 
-interface Params {
-  key: KeyChoice;
-  checks: Check[];
-  /** How long a new key may answer "invalid key" before it is taken as broken (exchange activation delay). */
-  activationWaitMs: number;
-  pollMs: number;
-}
+const Params = Type.Object(
+  {
+    key: keyParam('new'),
+    checks: Type.Array(StringEnum(CHECKS), { uniqueItems: true, minItems: 1, default: [...CHECKS] }),
+    /** How long a new key may answer "invalid key" before it is taken as broken (exchange activation delay). */
+    activationWaitMs: ms(90_000),
+    pollMs: ms(1_000, 10),
+  },
+  { additionalProperties: false },
+);
 
 /**
  * Proves the recovery: an authenticated call with the new key (retried through the exchange's
  * activation delay), the running pods are the new rollout's, and the positions match the
  * freeze's snapshot (a difference pages a human; it does not undo the recovery).
  */
-export const verify = defineResponder<Params>({
+export const verify = defineResponder({
   name: 'verify',
-  params: schema.object({
-    key: keyParam('new'),
-    checks: { type: 'array', items: { type: 'string', enum: [...CHECKS] }, uniqueItems: true, minItems: 1, default: [...CHECKS] },
-    activationWaitMs: schema.ms(90_000),
-    pollMs: schema.ms(1_000, 10),
-  }),
-  plan: (ctx, p) => `check ${(p.checks ?? CHECKS).join(', ')} of ${credentialOf(ctx).id} with the ${p.key ?? 'new'} key`,
+  params: Params,
+  // Bybit activates a new key within a minute: the key check waits up to 90 s.
+  policy: { timeoutMs: 120_000, retries: 1, backoffMs: 2_000 },
+  plan: (ctx, p) => `check ${p.checks.join(', ')} of ${credentialOf(ctx).id} with the ${p.key} key`,
   async run(ctx, params) {
-    const checks = params.checks ?? [...CHECKS];
-    const choice = params.key ?? 'new';
+    const { checks, key: choice } = params;
     const outputs: Record<string, unknown> = { key: choice, checks };
-    if (checks.includes('key')) Object.assign(outputs, await checkKey(ctx, choice, params.activationWaitMs ?? 90_000, params.pollMs ?? 1_000));
+    if (checks.includes('key')) Object.assign(outputs, await checkKey(ctx, choice, params.activationWaitMs, params.pollMs));
     if (checks.includes('pods')) Object.assign(outputs, await checkPods(ctx));
     if (checks.includes('positions')) Object.assign(outputs, await checkPositions(ctx, choice));
     return { status: 'succeeded', outputs, message: `verified: ${checks.join(', ')}${outputs.positionsMatch === false ? ' (positions differ: a human was paged)' : ''}` };

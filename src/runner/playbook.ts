@@ -1,4 +1,4 @@
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import type { PlaybookName } from '../core/incident.js';
 import type { ResponderRegistry } from './responder.js';
 
@@ -68,7 +68,10 @@ function withDefaults(steps: PlanStepInput[], prefix: string): PlanStep[] {
   });
 }
 
+// Defaults fill a copy only, so that properties that have one count as present; the plan is never changed.
 const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+const compiled = new WeakMap<object, ValidateFunction>();
+const validatorOf = (schema: Record<string, unknown>) => compiled.get(schema) ?? compiled.set(schema, ajv.compile(schema)).get(schema)!;
 
 /** Every problem that would stop the plan from running, as readable sentences; empty when it is fine. */
 export function validatePlan(plan: Plan, responders: ResponderRegistry): string[] {
@@ -92,8 +95,8 @@ export function validatePlan(plan: Plan, responders: ResponderRegistry): string[
       errors.push(`step ${s.id}: no responder named ${s.step} (known: ${Object.keys(responders).sort().join(', ')})`);
       continue;
     }
-    const validate = ajv.compile(responder.params);
-    if (!validate(s.params)) {
+    const validate = validatorOf(responder.params);
+    if (!validate(structuredClone(s.params))) {
       const why = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? 'is invalid'}`).join('; ');
       errors.push(`step ${s.id}: params for ${s.step} are invalid: ${why}`);
     }

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { TSchema } from '@sinclair/typebox';
 import type { Clock } from '../core/clock.js';
 import type { Credential } from '../core/credential.js';
 import type { Incident, StepRun } from '../core/incident.js';
+import type { Capabilities } from '../integrations/exchanges/exchange.js';
+
+// Responders name exchange operations in `needs` without importing integrations.
+export type { Capabilities };
 
 /**
  * What a responder (one idempotent step) sees and returns. Responders import these types
@@ -107,11 +112,46 @@ export interface StepOutcome {
   message?: string;
 }
 
+/** A step's budget and retries when its playbook gives none (the runbook's time budgets). */
+export interface StepPolicy {
+  timeoutMs: number;
+  retries: number;
+  backoffMs: number;
+}
+
+/** What a step cannot work without, checked per credential when LeakGuard starts, not at leak time. */
+export interface ResponderNeeds {
+  /** Exchange operations the step does over the API (a step that turns a `manual` one into a human task does not need it). */
+  capabilities?: readonly (keyof Capabilities)[];
+}
+
+/**
+ * What a responder's successful runs record: its schema and version. Rows carry the version, so
+ * a journal written by an older release is read through `upgrade`, or refused in words.
+ */
+export interface OutputsContract<S extends TSchema = TSchema> {
+  responder: string;
+  schema: S;
+  version: number;
+  /** Outputs recorded at an older version, as this version's; absent when no older version can be read. */
+  upgrade?(outputs: Record<string, unknown>, fromVersion: number): unknown;
+}
+
 export interface Responder<P = Record<string, unknown>> {
   name: string;
-  /** JSON schema of params, checked when a playbook is loaded, not when a leak happens. */
+  /** JSON schema of params (TypeBox), checked when a playbook is loaded, not when a leak happens. */
   params: Record<string, unknown>;
-  /** Must be idempotent for a given ctx.key: a re-run after a crash reaches the same end state without a second side effect. */
+  /** Budget and retries of a playbook step that sets none; the runner's STEP_DEFAULTS without it. */
+  policy?: StepPolicy;
+  /** Checked against every credential's exchange at start; a function of the step's params (defaults applied) when they decide it. */
+  needs?: ResponderNeeds | ((params: P) => ResponderNeeds);
+  /** The typed record later steps read (responders/lib/journal.ts). */
+  outputs?: OutputsContract;
+  /**
+   * Gets the params as the plan (or a timer) holds them: a responder applies its own defaults, so
+   * every way a step runs sees the same params (defineResponder does). Must be idempotent for a
+   * given ctx.key: a re-run after a crash reaches the same end state without a second side effect.
+   */
   run(ctx: StepContext, params: P): Promise<StepOutcome>;
 }
 
