@@ -3,6 +3,7 @@ import type { StepContext } from '../../src/runner/responder.js';
 import { client, credentialOf } from '../lib/context.js';
 import { defineResponder, ms } from '../lib/define.js';
 import { AUTH_ERROR, countLogLines } from '../lib/logs.js';
+import { assessOutputs } from './outputs.js';
 
 const Params = Type.Object(
   {
@@ -19,6 +20,7 @@ const MAX_READERS = 20;
 /** Evidence for the post-mortem: who read the secret (CloudTrail) and the bot's auth-error count. */
 export const assess = defineResponder({
   name: 'assess',
+  outputs: assessOutputs,
   params: Params,
   policy: { timeoutMs: 30_000, retries: 0, backoffMs: 1_000 },
   plan: (ctx, p) => `look up who read ${credentialOf(ctx).secretId} in the last ${p.lookbackHours} h and count the bot's auth errors`,

@@ -3,7 +3,10 @@ import { callCtx, credentialOf, exchangeOf, scopeOf, targetOf } from '../lib/con
 import { defineResponder, ms } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
 import { askHuman } from '../lib/human.js';
+import { outputsOf } from '../lib/journal.js';
 import { keyParam, loadKey } from '../lib/keys.js';
+import { revokeOutputs } from '../revoke/outputs.js';
+import { cancelOutputs } from './outputs.js';
 
 const Params = Type.Object(
   {
@@ -28,6 +31,7 @@ const Params = Type.Object(
 export const cancel = defineResponder({
   name: 'cancel',
   params: Params,
+  outputs: cancelOutputs,
   policy: { timeoutMs: 60_000, retries: 2, backoffMs: 1_000 },
   plan: (ctx, p) => `cancel every open order in ${credentialOf(ctx).trades.categories.join(', ')} with the ${p.key} key`,
   async run(ctx, params) {
@@ -35,10 +39,10 @@ export const cancel = defineResponder({
     const credential = credentialOf(ctx);
     const exchange = exchangeOf(ctx);
     await keepFrozen(ctx);
-    const afterRevoke = ctx.journal.runs.some((r) => r.status === 'succeeded' && r.outputs.revokedFingerprint === targetOf(ctx).fingerprint);
+    const afterRevoke = outputsOf(ctx.journal.runs, revokeOutputs).some((o) => o.revokedFingerprint === targetOf(ctx).fingerprint);
     if (exchange.capabilities.cancelAll !== 'api') {
       await askHuman(ctx, `In the ${exchange.name} web UI, cancel every open order (${credential.trades.categories.join(', ')}) of the account of credential ${credential.id}, then confirm.`);
-      return { status: 'succeeded', outputs: { by: 'person', afterRevoke }, message: 'a person cancelled the orders' };
+      return { status: 'succeeded', outputs: { by: 'person' as const, afterRevoke }, message: 'a person cancelled the orders' };
     }
     const key = await loadKey(ctx, choice);
     const scope = scopeOf(credential);

@@ -4,6 +4,7 @@ import { alert } from '../lib/alert.js';
 import { callCtx, client, credentialOf, exchangeOf, scopeOf } from '../lib/context.js';
 import { defineResponder, ms } from '../lib/define.js';
 import { loadKey } from '../lib/keys.js';
+import { freezeOutputs, type FreezeOutputs } from './outputs.js';
 
 const Params = Type.Object({ pollMs: ms(250, 10), snapshotPositions: Type.Boolean({ default: true }) }, { additionalProperties: false });
 
@@ -14,6 +15,7 @@ const Params = Type.Object({ pollMs: ms(250, 10), snapshotPositions: Type.Boolea
  */
 export const freeze = defineResponder({
   name: 'freeze',
+  outputs: freezeOutputs,
   params: Params,
   policy: { timeoutMs: 30_000, retries: 2, backoffMs: 500 },
   plan: (ctx) => `scale ${credentialOf(ctx).workload.namespace}/${credentialOf(ctx).workload.deployment} to 0, wait until no pod is left, and snapshot positions`,
@@ -44,7 +46,7 @@ export const freeze = defineResponder({
 });
 
 /** Positions while nothing trades, read with the newest key this incident has; verify compares against them. */
-async function snapshotPositions(ctx: StepContext): Promise<{ positions: unknown[] | null; positionsError?: string }> {
+async function snapshotPositions(ctx: StepContext): Promise<Pick<FreezeOutputs, 'positions' | 'positionsError'>> {
   const exchange = exchangeOf(ctx);
   if (exchange.capabilities.positions !== 'api') return { positions: null, positionsError: `${exchange.name} positions are not read over the API` };
   try {

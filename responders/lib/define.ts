@@ -1,16 +1,22 @@
-import { Kind, Type, TypeRegistry, type Static, type TObject, type TUnsafe } from '@sinclair/typebox';
+import { Kind, Type, TypeRegistry, type Static, type TObject, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { Responder, ResponderNeeds, StepContext, StepOutcome, StepPolicy } from '../../src/runner/responder.js';
+import type { OutputsContract, Responder, ResponderNeeds, StepContext, StepPolicy } from '../../src/runner/responder.js';
+import { stamped } from './journal.js';
 
-export interface ResponderDef<P extends TObject> {
+/** A step's result, with the outputs its contract promises when it succeeded. */
+export type Outcome<O> = { status: 'succeeded'; outputs: O; message?: string } | { status: 'failed' | 'skipped'; outputs?: Record<string, unknown>; message?: string };
+
+export interface ResponderDef<P extends TObject, O extends TSchema> {
   name: string;
   /** The one definition of the params: their type is Static<P>, defaults and limits are in it. */
   params: P;
+  /** What a successful run records for later steps (responders/<name>/outputs.ts, so readers import no responder). */
+  outputs: OutputsContract<O>;
   policy: StepPolicy;
   needs?: ResponderNeeds | ((params: Static<P>) => ResponderNeeds);
   /** One sentence of what the step would do, for dry runs ("revoke the leaked key …"). */
   plan(ctx: StepContext, params: Static<P>): string;
-  run(ctx: StepContext, params: Static<P>): Promise<StepOutcome>;
+  run(ctx: StepContext, params: Static<P>): Promise<Outcome<Static<O>>>;
 }
 
 /**
@@ -19,15 +25,17 @@ export interface ResponderDef<P extends TObject> {
  * dry-run rule built in: in a dry run it records what it would do and calls nothing outside,
  * so every system's state is left as it was.
  */
-export function defineResponder<P extends TObject>(def: ResponderDef<P>): Responder<Static<P>> {
+export function defineResponder<P extends TObject, O extends TSchema>(def: ResponderDef<P, O>): Responder<Static<P>> & { outputs: OutputsContract<O> } {
+  if (def.outputs.responder !== def.name) throw new Error(`responder ${def.name} declares the outputs of ${def.outputs.responder}`);
   return {
     name: def.name,
     params: def.params,
+    outputs: def.outputs,
     policy: def.policy,
     ...(def.needs ? { needs: def.needs } : {}),
     async run(ctx, raw) {
       const params = paramsOf(def, raw);
-      if (!ctx.dryRun) return def.run(ctx, params);
+      if (!ctx.dryRun) return checked(def.outputs, await def.run(ctx, params));
       const would = def.plan(ctx, params);
       await ctx.note('step.would', `would ${would}`);
       return { status: 'succeeded', outputs: { dryRun: true, would }, message: `dry run: would ${would}` };
@@ -35,12 +43,22 @@ export function defineResponder<P extends TObject>(def: ResponderDef<P>): Respon
   };
 }
 
+/** A success records exactly what the contract promises its readers, and says which contract; anything else is a bug, named. */
+function checked<O extends TSchema>(contract: OutputsContract<O>, outcome: Outcome<Static<O>>) {
+  if (outcome.status !== 'succeeded') return outcome;
+  if (!Value.Check(contract.schema, outcome.outputs)) throw new Error(`${contract.responder} recorded outputs its contract does not allow: ${problems(contract.schema, outcome.outputs)}`);
+  return { ...outcome, outputs: stamped(contract, outcome.outputs as Record<string, unknown>) };
+}
+
 /** The params with their defaults, or an error naming what is wrong. */
-function paramsOf<P extends TObject>(def: ResponderDef<P>, raw: unknown): Static<P> {
+function paramsOf<P extends TObject>(def: ResponderDef<P, TSchema>, raw: unknown): Static<P> {
   const params = Value.Default(def.params, structuredClone(raw ?? {}));
   if (Value.Check(def.params, params)) return params;
-  const why = [...Value.Errors(def.params, params)].map((e) => `${e.path || '/'} ${Array.isArray(e.schema.enum) ? `must be one of ${e.schema.enum.join(', ')}` : e.message}`).join('; ');
-  throw new Error(`params for ${def.name} are invalid: ${why}`);
+  throw new Error(`params for ${def.name} are invalid: ${problems(def.params, params)}`);
+}
+
+function problems(schema: TSchema, value: unknown): string {
+  return [...Value.Errors(schema, value)].map((e) => `${e.path || '/'} ${Array.isArray(e.schema.enum) ? `must be one of ${e.schema.enum.join(', ')}` : e.message}`).join('; ');
 }
 
 /** A duration in ms with its default. */

@@ -1,7 +1,9 @@
 import type { StepContext } from '../../src/runner/responder.js';
 import { alert } from './alert.js';
 import { client, credentialOf } from './context.js';
-import { latestOutput } from './keys.js';
+import { lastOutputs } from './journal.js';
+import { freezeOutputs } from '../freeze/outputs.js';
+import { restoreOutputs } from '../restore/outputs.js';
 
 /**
  * While the incident holds the bot frozen, someone else (a GitOps controller, an autoscaler,
@@ -9,7 +11,7 @@ import { latestOutput } from './keys.js';
  * and says so on the timeline and in an alert. A no-op before freeze or after restore.
  */
 export async function keepFrozen(ctx: StepContext): Promise<void> {
-  if (!latestOutput(ctx, 'frozenReplicas') || latestOutput(ctx, 'restartedAt')) return;
+  if (!lastOutputs(ctx, freezeOutputs) || lastOutputs(ctx, restoreOutputs)) return;
   const workload = client(ctx, 'workload');
   const w = credentialOf(ctx).workload;
   const { scaledUp, replicas } = await workload.scaledUpWhileFrozen(w, ctx.incident.id, ctx.signal);

@@ -2,6 +2,9 @@ import { fingerprint, keyHint } from '../../src/core/fingerprint.js';
 import type { StepContext } from '../../src/runner/responder.js';
 import { client, credentialOf, targetOf } from './context.js';
 import { StringEnum } from './define.js';
+import { lastOutputs } from './journal.js';
+import { promoteOutputs } from '../promote/outputs.js';
+import { rotateOutputs } from '../rotate/outputs.js';
 
 /**
  * Which key a step acts on: the incident's target (the leaked or old key), the key rotate made,
@@ -11,22 +14,9 @@ export const KEY_CHOICES = ['target', 'new', 'promoted', 'latest'] as const;
 export type KeyChoice = (typeof KEY_CHOICES)[number];
 export const keyParam = (dflt: KeyChoice) => StringEnum(KEY_CHOICES, { default: dflt });
 
-/** What rotate records (plain JSON, never material). */
-export interface Rotated {
-  newVersionId: string;
-  newKeyHint: string;
-  newFingerprint: string;
-  stage: string;
-}
-
-/** The outputs of the latest successful run that carries `field`, whatever the step's id. */
-export function latestOutput<T>(ctx: StepContext, field: string): T | undefined {
-  const runs = ctx.journal.runs.filter((r) => r.status === 'succeeded' && r.outputs[field] !== undefined);
-  return runs.sort((a, b) => (a.finishedAt ?? 0) - (b.finishedAt ?? 0)).at(-1)?.outputs as T | undefined;
-}
-
-export function rotated(ctx: StepContext): Rotated | undefined {
-  return latestOutput<Rotated>(ctx, 'newVersionId');
+/** The key the latest rotate of this incident made. */
+export function rotated(ctx: StepContext) {
+  return lastOutputs(ctx, rotateOutputs);
 }
 
 /** The Secrets Manager version of the chosen key; undefined when it does not exist (yet). */
@@ -37,7 +27,7 @@ export function versionFor(ctx: StepContext, choice: KeyChoice): string | undefi
     case 'new':
       return rotated(ctx)?.newVersionId;
     case 'promoted':
-      return latestOutput<{ currentVersionId: string }>(ctx, 'currentVersionId')?.currentVersionId;
+      return lastOutputs(ctx, promoteOutputs)?.currentVersionId;
     case 'latest':
       return rotated(ctx)?.newVersionId ?? targetOf(ctx).versionId;
   }

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { credentialOf } from '../lib/context.js';
 import { defineResponder, ms } from '../lib/define.js';
 import { AUTH_ERROR, countLogLines } from '../lib/logs.js';
+import { monitorOutputs } from './outputs.js';
 
 const Params = Type.Object(
   {
@@ -15,6 +16,7 @@ const Params = Type.Object(
 /** Watches the bot's logs for auth errors for a short window before the old key is revoked. */
 export const monitor = defineResponder({
   name: 'monitor',
+  outputs: monitorOutputs,
   params: Params,
   // The window plus the time to start following every pod's log.
   policy: { timeoutMs: 180_000, retries: 0, backoffMs: 1_000 },

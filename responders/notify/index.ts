@@ -2,12 +2,14 @@ import { Type } from '@sinclair/typebox';
 import type { StepContext } from '../../src/runner/responder.js';
 import { alert, SEVERITIES } from '../lib/alert.js';
 import { defineResponder, StringEnum } from '../lib/define.js';
+import { notifyOutputs } from './outputs.js';
 
 const Params = Type.Object({ severity: StringEnum(SEVERITIES, { default: 'info' }), message: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false });
 
 /** Tells people through every configured notifier: what ran, how long each step took, what failed. */
 export const notify = defineResponder({
   name: 'notify',
+  outputs: notifyOutputs,
   params: Params,
   policy: { timeoutMs: 15_000, retries: 2, backoffMs: 1_000 },
   plan: (_ctx, p) => `send a ${p.severity} notification`,

@@ -2,6 +2,7 @@ import { alert } from '../lib/alert.js';
 import { credentialOf } from '../lib/context.js';
 import { defineResponder } from '../lib/define.js';
 import { failedChecks, PreflightParams } from './checks.js';
+import { preflightOutputs } from './outputs.js';
 
 /**
  * The runbook's pre-rotation checklist for scheduled rotations: no new order for `quietSeconds`,
@@ -10,6 +11,7 @@ import { failedChecks, PreflightParams } from './checks.js';
  */
 export const preflight = defineResponder({
   name: 'preflight',
+  outputs: preflightOutputs,
   params: PreflightParams,
   // One hour of deferral at most (maxDeferMs), plus the checks themselves.
   policy: { timeoutMs: 3_900_000, retries: 0, backoffMs: 1_000 },

@@ -1,10 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import { fingerprint, keyHint } from '../../src/core/fingerprint.js';
-import type { StepContext, StepOutcome } from '../../src/runner/responder.js';
+import type { StepContext } from '../../src/runner/responder.js';
 import { callCtx, client, credentialOf, exchangeOf, targetOf } from '../lib/context.js';
-import { defineResponder, StringEnum } from '../lib/define.js';
+import { defineResponder, StringEnum, type Outcome } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
+import { outputsOf } from '../lib/journal.js';
 import { rotated } from '../lib/keys.js';
+import { revokeOutputs } from '../revoke/outputs.js';
+import { promoteOutputs, type PromoteOutputs } from './outputs.js';
 
 const Params = Type.Object(
   {
@@ -27,6 +30,7 @@ const NOT_SUSPECTING = new Set(['scheduled', 'rollback']);
 export const promote = defineResponder({
   name: 'promote',
   params: Params,
+  outputs: promoteOutputs,
   policy: { timeoutMs: 30_000, retries: 3, backoffMs: 1_000 },
   plan: (ctx, p) =>
     p.to === 'previous'
@@ -56,7 +60,7 @@ function newVersion(ctx: StepContext): { versionId: string; hint: string } {
  * Rollback refuses a previous key that was revoked (by any incident of the credential, or as
  * the exchange says) or that an incident suspected (its target), unless an operator insists.
  */
-async function rollback(ctx: StepContext, insist: boolean): Promise<StepOutcome> {
+async function rollback(ctx: StepContext, insist: boolean): Promise<Outcome<PromoteOutputs>> {
   const credential = credentialOf(ctx);
   const secrets = client(ctx, 'secrets');
   const previous = await secrets.versionAt(credential.secretId, 'AWSPREVIOUS', ctx.signal);
@@ -78,7 +82,7 @@ async function whyNot(ctx: StepContext, versionId: string): Promise<string | und
   const fp = fingerprint(v.secret.api_key);
   const hint = keyHint(v.secret.api_key_id);
   const history = [{ incident: ctx.incident, runs: ctx.journal.runs }, ...(await ctx.history())];
-  const revokedBy = history.find((h) => h.runs.some((r) => r.status === 'succeeded' && r.outputs.revokedFingerprint === fp));
+  const revokedBy = history.find((h) => outputsOf(h.runs, revokeOutputs).some((o) => o.revokedFingerprint === fp));
   if (revokedBy) return `the previous key ${hint} was revoked by incident ${revokedBy.incident.id} (${revokedBy.incident.playbook})`;
   const suspectedBy = history.find((h) => h.incident.target?.fingerprint === fp && !NOT_SUSPECTING.has(h.incident.playbook));
   if (suspectedBy) return `the previous key ${hint} is suspected: incident ${suspectedBy.incident.id} (${suspectedBy.incident.playbook}, ${suspectedBy.incident.state}) responded to it`;

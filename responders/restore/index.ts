@@ -2,7 +2,12 @@ import { Type } from '@sinclair/typebox';
 import type { StepContext } from '../../src/runner/responder.js';
 import { client, credentialOf, targetOf } from '../lib/context.js';
 import { defineResponder, ms } from '../lib/define.js';
+import { outputsOf } from '../lib/journal.js';
 import { keyParam, loadKey } from '../lib/keys.js';
+import { cancelOutputs } from '../cancel/outputs.js';
+import { promoteOutputs } from '../promote/outputs.js';
+import { rotateOutputs } from '../rotate/outputs.js';
+import { restoreOutputs } from './outputs.js';
 
 const Params = Type.Object(
   {
@@ -27,6 +32,7 @@ const Params = Type.Object(
 export const restore = defineResponder({
   name: 'restore',
   params: Params,
+  outputs: restoreOutputs,
   policy: { timeoutMs: 300_000, retries: 1, backoffMs: 2_000 },
   plan: (ctx) => `restart ${credentialOf(ctx).workload.namespace}/${credentialOf(ctx).workload.deployment} on the new key and wait for the rollout`,
   async run(ctx, params) {
@@ -60,13 +66,14 @@ export const restore = defineResponder({
 
 /** Orders without the bot's prefix found by a cancel that ran after the target was revoked. */
 function unauthorizedAfterRevoke(ctx: StepContext): number {
-  return ctx.journal.runs.filter((r) => r.status === 'succeeded' && r.outputs.afterRevoke === true).reduce((n, r) => n + Number(r.outputs.foreignOrders ?? 0), 0);
+  return outputsOf(ctx.journal.runs, cancelOutputs)
+    .filter((o) => o.afterRevoke)
+    .reduce((n, o) => n + (o.foreignOrders ?? 0), 0);
 }
 
 /** Whether AWSCURRENT held a key other than the target at some point of this incident (rotate or promote moved it). */
 function secretMoved(ctx: StepContext): boolean {
   const target = targetOf(ctx).versionId;
-  return ctx.journal.runs.some(
-    (r) => r.status === 'succeeded' && ((typeof r.outputs.currentVersionId === 'string' && r.outputs.currentVersionId !== target) || (r.outputs.stage === 'AWSCURRENT' && r.outputs.newVersionId !== undefined)),
-  );
+  const { runs } = ctx.journal;
+  return outputsOf(runs, promoteOutputs).some((o) => o.currentVersionId !== target) || outputsOf(runs, rotateOutputs).some((o) => o.stage === 'AWSCURRENT');
 }

@@ -1,7 +1,9 @@
 import { keyHint } from '../../src/core/fingerprint.js';
-import type { StepContext, StepOutcome } from '../../src/runner/responder.js';
+import type { StepContext } from '../../src/runner/responder.js';
 import { callCtx, client, credentialOf, exchangeOf } from '../lib/context.js';
 import { askHuman } from '../lib/human.js';
+import type { Outcome } from '../lib/define.js';
+import type { RevokeOutputs } from './outputs.js';
 
 /** Whether LeakGuard can delete the account's keys itself: an API for keys and a sub-account to list them in. */
 const byApi = (ctx: StepContext) => exchangeOf(ctx).capabilities.revokeKey === 'api' && Boolean(credentialOf(ctx).account.uid && credentialOf(ctx).account.masterKey);
@@ -10,7 +12,7 @@ const byApi = (ctx: StepContext) => exchangeOf(ctx).capabilities.revokeKey === '
  * Lockdown: every key of the credential's sub-account that LeakGuard's master key can see is
  * deleted, the bot's and any an intruder made. Without an API for it, a person deletes every key.
  */
-export async function revokeAccount(ctx: StepContext): Promise<StepOutcome> {
+export async function revokeAccount(ctx: StepContext): Promise<Outcome<RevokeOutputs>> {
   const credential = credentialOf(ctx);
   const exchange = exchangeOf(ctx);
   if (!byApi(ctx)) {
@@ -32,7 +34,7 @@ export async function revokeAccount(ctx: StepContext): Promise<StepOutcome> {
  * Lockdown's last step: master-account keys other than LeakGuard's own can only be deleted by a
  * person (a master key deletes only itself), so this is a human task with exact instructions.
  */
-export async function revokeMasterKeys(ctx: StepContext): Promise<StepOutcome> {
+export async function revokeMasterKeys(ctx: StepContext): Promise<Outcome<RevokeOutputs>> {
   if (!byApi(ctx)) return { status: 'skipped', message: 'a person already deleted every key of the account' };
   const credential = credentialOf(ctx);
   const exchange = exchangeOf(ctx);

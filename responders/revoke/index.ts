@@ -1,11 +1,12 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { StepContext, StepOutcome } from '../../src/runner/responder.js';
+import type { StepContext } from '../../src/runner/responder.js';
 import { callCtx, client, credentialOf, exchangeOf } from '../lib/context.js';
-import { defineResponder, StringEnum } from '../lib/define.js';
+import { defineResponder, StringEnum, type Outcome } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
 import { askHuman } from '../lib/human.js';
 import { keyParam, loadKey, versionFor, type KeyChoice, type LoadedKey } from '../lib/keys.js';
 import { revokeAccount, revokeMasterKeys } from './account.js';
+import { revokeOutputs, type RevokeOutputs } from './outputs.js';
 
 const Params = Type.Object(
   {
@@ -29,6 +30,7 @@ type Params = Static<typeof Params>;
  */
 export const revoke = defineResponder({
   name: 'revoke',
+  outputs: revokeOutputs,
   params: Params,
   policy: { timeoutMs: 60_000, retries: 3, backoffMs: 1_000 },
   plan: (ctx, p) =>
@@ -47,14 +49,14 @@ export const revoke = defineResponder({
 });
 
 /** The grace-period form (scheduled rotation): a durable timer runs this step again without the delay. */
-async function schedule(ctx: StepContext, params: Params): Promise<StepOutcome> {
+async function schedule(ctx: StepContext, params: Params): Promise<Outcome<RevokeOutputs>> {
   const { afterMs, ...now } = params;
   await ctx.schedule({ name: 'grace', delayMs: afterMs!, responder: 'revoke', params: { ...now }, timeoutMs: 60_000, retries: 5 });
   const at = new Date(ctx.clock.now() + afterMs!).toISOString();
   return { status: 'succeeded', outputs: { scheduledFor: at }, message: `the ${params.key} key is revoked at ${at}` };
 }
 
-async function revokeKey(ctx: StepContext, choice: KeyChoice, unlessCurrent: boolean): Promise<StepOutcome> {
+async function revokeKey(ctx: StepContext, choice: KeyChoice, unlessCurrent: boolean): Promise<Outcome<RevokeOutputs>> {
   const credential = credentialOf(ctx);
   const secrets = client(ctx, 'secrets');
   const versionId = versionFor(ctx, choice);

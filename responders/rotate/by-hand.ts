@@ -1,8 +1,10 @@
-import type { StepContext, StepOutcome } from '../../src/runner/responder.js';
+import type { StepContext } from '../../src/runner/responder.js';
 import { client, credentialOf, exchangeOf, targetOf } from '../lib/context.js';
 import { askHuman } from '../lib/human.js';
 import { ensureStage } from './recover.js';
 import type { RotateParams } from './index.js';
+import type { Outcome } from '../lib/define.js';
+import type { RotateOutputs } from './outputs.js';
 
 /**
  * Where the exchange has no API for keys (Binance), a person creates the key. The confirmation
@@ -10,7 +12,7 @@ import type { RotateParams } from './index.js';
  * Secrets Manager as the version named after the task (this step's token) and keeps nothing
  * of it; this step then adopts that version.
  */
-export async function rotateByHand(ctx: StepContext, params: RotateParams): Promise<StepOutcome> {
+export async function rotateByHand(ctx: StepContext, params: RotateParams): Promise<Outcome<RotateOutputs>> {
   const credential = credentialOf(ctx);
   await askHuman(ctx, instructions(ctx, params));
   const version = await client(ctx, 'secrets').findVersion(credential.secretId, ctx.token, ctx.signal);

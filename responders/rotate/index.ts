@@ -7,6 +7,7 @@ import { rotateByHand } from './by-hand.js';
 import { rotatedOutcome } from './outcome.js';
 import { adopt, discardUnstored, sweepOrphans, tokensSoFar } from './recover.js';
 import { newKeySpec } from './spec.js';
+import { rotateOutputs } from './outputs.js';
 
 const RotateParams = Type.Object(
   {
@@ -29,6 +30,7 @@ export type RotateParams = Static<typeof RotateParams>;
  */
 export const rotate = defineResponder({
   name: 'rotate',
+  outputs: rotateOutputs,
   params: RotateParams,
   policy: { timeoutMs: 120_000, retries: 2, backoffMs: 2_000 },
   plan: (ctx, p) => `create a new key like ${targetOf(ctx).keyHint} and store it in ${credentialOf(ctx).secretId} as ${credentialOf(ctx).rotationOwner === 'lambda' ? 'AWSCURRENT via RotateSecret' : p.stage}`,

@@ -1,7 +1,9 @@
 import { keyHint } from '../../src/core/fingerprint.js';
-import { idempotencyToken, type StepContext, type StepOutcome } from '../../src/runner/responder.js';
+import { idempotencyToken, type StepContext } from '../../src/runner/responder.js';
 import { client, credentialOf, exchangeOf } from '../lib/context.js';
 import { rotatedOutcome } from './outcome.js';
+import type { Outcome } from '../lib/define.js';
+import type { RotateOutputs } from './outputs.js';
 
 /** This step's token for every attempt so far: an earlier attempt may have left a version or a key. */
 export function tokensSoFar(ctx: StepContext): string[] {
@@ -12,7 +14,7 @@ export function tokensSoFar(ctx: StepContext): string[] {
  * A version written under one of our tokens is the rotation's result: adopt it, create nothing.
  * With `stage`, the version is brought to that stage first (a person's key arrives as AWSPENDING).
  */
-export async function adopt(ctx: StepContext, tokens: string[], stage?: string): Promise<StepOutcome | undefined> {
+export async function adopt(ctx: StepContext, tokens: string[], stage?: RotateOutputs['stage']): Promise<Outcome<RotateOutputs> | undefined> {
   const credential = credentialOf(ctx);
   const versions = await client(ctx, 'secrets').listVersions(credential.secretId, ctx.signal);
   const mine = versions.find((v) => tokens.includes(v.versionId));
@@ -24,7 +26,7 @@ export async function adopt(ctx: StepContext, tokens: string[], stage?: string):
 }
 
 /** Makes a version AWSCURRENT when the playbook asks for it (break-glass); AWSPENDING is how it was written. */
-export async function ensureStage(ctx: StepContext, version: { versionId: string; stages: string[] }, stage: string, message: string): Promise<StepOutcome> {
+export async function ensureStage(ctx: StepContext, version: { versionId: string; stages: string[] }, stage: RotateOutputs['stage'], message: string): Promise<Outcome<RotateOutputs>> {
   if (stage === 'AWSCURRENT' && !version.stages.includes('AWSCURRENT')) {
     await ctx.checkpoint();
     await client(ctx, 'secrets').promote(credentialOf(ctx).secretId, version.versionId, ctx.signal);

@@ -1,12 +1,11 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { credentialOf } from '../lib/context.js';
 import { defineResponder, ms, StringEnum } from '../lib/define.js';
 import { keyParam } from '../lib/keys.js';
+import { CHECKS, verifyOutputs } from './outputs.js';
 import { checkKey } from './key.js';
 import { checkPods } from './pods.js';
 import { checkPositions } from './positions.js';
-
-const CHECKS = ['key', 'pods', 'positions'] as const;
 
 const Params = Type.Object(
   {
@@ -27,12 +26,13 @@ const Params = Type.Object(
 export const verify = defineResponder({
   name: 'verify',
   params: Params,
+  outputs: verifyOutputs,
   // Bybit activates a new key within a minute: the key check waits up to 90 s.
   policy: { timeoutMs: 120_000, retries: 1, backoffMs: 2_000 },
   plan: (ctx, p) => `check ${p.checks.join(', ')} of ${credentialOf(ctx).id} with the ${p.key} key`,
   async run(ctx, params) {
     const { checks, key: choice } = params;
-    const outputs: Record<string, unknown> = { key: choice, checks };
+    const outputs: Static<typeof verifyOutputs.schema> = { key: choice, checks };
     if (checks.includes('key')) Object.assign(outputs, await checkKey(ctx, choice, params.activationWaitMs, params.pollMs));
     if (checks.includes('pods')) Object.assign(outputs, await checkPods(ctx));
     if (checks.includes('positions')) Object.assign(outputs, await checkPositions(ctx, choice));

@@ -6,7 +6,7 @@ import { loadKey, type KeyChoice } from '../lib/keys.js';
 const NOT_YET = new Set(['invalid_key', 'bad_signature']);
 
 /** An authenticated call with the key, tried again while the exchange is still activating it. */
-export async function checkKey(ctx: StepContext, choice: KeyChoice, activationWaitMs: number, pollMs: number): Promise<Record<string, unknown>> {
+export async function checkKey(ctx: StepContext, choice: KeyChoice, activationWaitMs: number, pollMs: number): Promise<{ keyHint: string; keyWorks: boolean; keyTries: number }> {
   const exchange = exchangeOf(ctx);
   const key = await loadKey(ctx, choice);
   const deadline = ctx.clock.now() + activationWaitMs;

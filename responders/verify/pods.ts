@@ -1,10 +1,11 @@
 import type { StepContext } from '../../src/runner/responder.js';
 import { client, credentialOf } from '../lib/context.js';
-import { latestOutput } from '../lib/keys.js';
+import { lastOutputs } from '../lib/journal.js';
+import { restoreOutputs } from '../restore/outputs.js';
 
 /** Every running pod belongs to the rollout restore started, and as many are ready as restore asked for. */
-export async function checkPods(ctx: StepContext): Promise<Record<string, unknown>> {
-  const restored = latestOutput<{ restartedAt: string; replicas: number }>(ctx, 'restartedAt');
+export async function checkPods(ctx: StepContext): Promise<{ pods: number }> {
+  const restored = lastOutputs(ctx, restoreOutputs);
   if (!restored) throw new Error('there is no rollout to check: the restore step has not succeeded in this incident');
   const w = credentialOf(ctx).workload;
   const pods = (await client(ctx, 'workload').listPods(w, ctx.signal)).filter((p) => !p.terminating);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { Clock } from '../core/clock.js';
 import type { Credential } from '../core/credential.js';
 import type { Incident, StepRun } from '../core/incident.js';
@@ -134,7 +134,7 @@ export interface OutputsContract<S extends TSchema = TSchema> {
   schema: S;
   version: number;
   /** Outputs recorded at an older version, as this version's; absent when no older version can be read. */
-  upgrade?(outputs: Record<string, unknown>, fromVersion: number): unknown;
+  upgrade?(outputs: Record<string, unknown>, fromVersion: number): Static<S>;
 }
 
 export interface Responder<P = Record<string, unknown>> {

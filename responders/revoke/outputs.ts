@@ -1,0 +1,30 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '../lib/define.js';
+import { defineOutputs } from '../lib/journal.js';
+import { KEY_CHOICES } from '../lib/keys.js';
+
+/**
+ * What a revoke did, by its scope: one key (with the fingerprint of the key now gone), every
+ * sub-account key, a person's deletion, or the grace-period timer it scheduled.
+ */
+export const revokeOutputs = defineOutputs(
+  'revoke',
+  1,
+  Type.Object(
+    {
+      key: Type.Optional(StringEnum(KEY_CHOICES)),
+      keyHint: Type.Optional(Type.String()),
+      versionId: Type.Optional(Type.String()),
+      alreadyGone: Type.Optional(Type.Boolean()),
+      /** The key proved gone: later steps and later incidents never treat it as usable. */
+      revokedFingerprint: Type.Optional(Type.String()),
+      scheduledFor: Type.Optional(Type.String()),
+      revokedSubKeys: Type.Optional(Type.Integer()),
+      keyHints: Type.Optional(Type.Array(Type.String())),
+      by: Type.Optional(Type.Literal('person')),
+      masterUid: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    },
+    { additionalProperties: false },
+  ),
+);
+export type RevokeOutputs = Static<typeof revokeOutputs.schema>;
