@@ -1,6 +1,6 @@
 import { isActive, type IncidentState, type StepRun, type TimelineEntry } from '../core/incident.js';
-import { runAttempt, type AttemptResult } from './execute-step.js';
 import { batches, parsePlan, validatePlan, type Plan, type PlanStep } from './playbook.js';
+import { activePause, runStep } from './run-step.js';
 import { abortRequest, has, pendingApprovals, progressOf } from './progress.js';
 import type { Session } from './session.js';
 import { approvalGate } from './waiting.js';
@@ -23,7 +23,7 @@ export async function drive(s: Session): Promise<void> {
 
     const abort = abortRequest(timeline);
     if (abort) return close(s, timeline, 'aborted', `aborted by ${abort.actor}: ${abort.message}`);
-    const pause = (await s.store.listPauses()).find((p) => p.scope === 'global' || p.scope === incident.credentialId);
+    const pause = await activePause(s);
     if (pause) return park(s, 'paused', `paused (${pause.scope}) by ${pause.actor}: ${pause.reason}`);
 
     let plan: Plan;
@@ -54,7 +54,7 @@ export async function drive(s: Session): Promise<void> {
         await s.timeline('incident.failure_handling', `${why}; running the playbook's failure steps: ${plan.onFailure!.map((f) => f.id).join(' -> ')}`, { step: step.id, error: progress.error });
       }
       // A failed incident needs attention even while a failure step waits for a person; the step is not re-run meanwhile.
-      const result = (await waitingFor(s, [next.f], timeline)) ?? (await attempt(s, next.f, next.p, runs));
+      const result = (await waitingFor(s, [next.f], timeline)) ?? (await runStep(s, next.f)).kind;
       if (result === 'stopped') return;
       if (result === 'awaiting_approval' || result === 'waiting_for_human') {
         return park(s, 'needs_attention', `${why}; failure step ${next.f.id} waits for ${result === 'awaiting_approval' ? 'approval' : 'a person to finish a task'}`, { step: step.id, waitingStep: next.f.id });
@@ -71,24 +71,12 @@ export async function drive(s: Session): Promise<void> {
     }
     if (incident.state !== 'running') await setState(s, 'running', `running (was ${incident.state})`);
 
-    const results = await Promise.all(todo.map(({ step, progress }) => (progress.kind === 'run' ? attempt(s, step, progress, runs) : 'succeeded')));
+    // Each step of the batch runs to its end; a pause, an abort or an escalation then takes effect at the boundary above.
+    const results = await Promise.all(todo.map(async ({ step, progress }) => (progress.kind === 'run' ? (await runStep(s, step)).kind : 'done')));
     if (results.includes('stopped')) return;
     const parked = results.find((r): r is 'awaiting_approval' | 'waiting_for_human' => r === 'awaiting_approval' || r === 'waiting_for_human');
     if (parked) return park(s, parked, parked === 'awaiting_approval' ? 'a step asked for approval' : 'a step asked a person to act');
   }
-}
-
-async function attempt(s: Session, step: PlanStep, p: { attempt: number; interrupted: boolean; notBefore: number }, runs: readonly StepRun[]): Promise<AttemptResult> {
-  const backoff = p.notBefore - s.clock.now();
-  if (backoff > 0) {
-    try {
-      await s.clock.sleep(backoff, AbortSignal.any([s.lost, s.operator.signal]));
-    } catch {
-      // An operator abort is handled at the boundary; a lost lease stops here.
-      return s.lost.aborted ? 'stopped' : 'failed';
-    }
-  }
-  return runAttempt(s, step, p.attempt, p.interrupted, runs);
 }
 
 /** Whether a step of the batch still waits for an approval or a person; parks nothing itself. */

@@ -1,7 +1,7 @@
 import type { Timer } from '../store/store.js';
-import { runAttempt } from './execute-step.js';
 import { STEP_DEFAULTS, type PlanStep } from './playbook.js';
-import { has, progressOf } from './progress.js';
+import { has } from './progress.js';
+import { runStep } from './run-step.js';
 import type { Session } from './session.js';
 import type { TimerPayload } from './step-context.js';
 
@@ -21,25 +21,12 @@ export async function fireTimer(s: Session, timer: Timer): Promise<boolean> {
     retries: p.retries ?? STEP_DEFAULTS.retries,
     backoffMs: STEP_DEFAULTS.backoffMs,
   };
-  // The kill switch holds timers too; the claim lapses and the timer is tried again after the resume.
-  const paused = (await s.store.listPauses()).some((x) => x.scope === 'global' || x.scope === s.incident.credentialId);
-  if (paused) return false;
-  for (;;) {
-    const runs = await s.store.listStepRuns(s.incident.id);
-    const progress = progressOf(step, runs);
-    if (progress.kind === 'done') break;
-    if (progress.kind === 'exhausted') {
-      s.env.logger.error({ incidentId: s.incident.id, timer: timer.id }, `timer step ${step.id} failed ${progress.attempts} times; giving up`);
-      await s.timeline('timer.failed', `${step.id} failed ${progress.attempts} times and will not be retried: ${progress.error}`, { timerId: timer.id, step: step.id });
-      break;
-    }
-    const wait = progress.notBefore - s.clock.now();
-    if (wait > 0) await s.clock.sleep(wait, s.lost).catch(() => {});
-    if (s.lost.aborted) return false;
-    const result = await runAttempt(s, step, progress.attempt, progress.interrupted, runs);
-    // Waiting for people is for playbook steps; a timer step that asks is tried again later.
-    if (result === 'stopped' || result === 'awaiting_approval' || result === 'waiting_for_human') return false;
-  }
+  // Waiting for people is for playbook steps: a timer step that asks, like a paused one, is tried again later.
+  const end = await runStep(s, step);
+  if (end.kind === 'exhausted') {
+    s.env.logger.error({ incidentId: s.incident.id, timer: timer.id }, `timer step ${step.id} failed ${end.attempts} times; giving up`);
+    await s.timeline('timer.failed', `${step.id} failed ${end.attempts} times and will not be retried: ${end.error}`, { timerId: timer.id, step: step.id });
+  } else if (end.kind !== 'done') return false;
   // A crash after this entry but before the mark must not write it twice.
   if (!has(await s.store.listTimeline(s.incident.id), 'timer.fired', { timerId: timer.id })) {
     await s.timeline('timer.fired', `timer ${timer.kind} ${timer.id} fired`, { timerId: timer.id, step: step.id });
