@@ -58,7 +58,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   const { clock, scrubber, logger, clients } = wireClients(config, deps);
   let store: Store;
   try {
-    store = deps.store ?? (await openStore({ url: config.store.url, scrubber }));
+    store = deps.store ?? (await openStore({ url: config.store.url, scrubber, logger }));
   } catch (err) {
     if (!deps.clients) clients.close();
     throw err;

@@ -95,7 +95,7 @@ async function waitingFor(s: Session, steps: PlanStep[], timeline: TimelineEntry
  * A crash between journaling an outcome and putting it on the timeline would leave the
  * timeline short; the journal is the truth, so the missing entry is written now.
  */
-async function completeRecord(s: Session, runs: readonly StepRun[], timeline: TimelineEntry[]): Promise<void> {
+export async function completeRecord(s: Session, runs: readonly StepRun[], timeline: TimelineEntry[]): Promise<void> {
   for (const r of runs) {
     if (r.status === 'running') continue;
     const type = r.status === 'failed' ? 'step.failed' : 'step.finished';

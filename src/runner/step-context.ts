@@ -13,7 +13,8 @@ export interface TimerPayload {
   retries?: number;
 }
 
-export const STEP_TIMER = 'step';
+/** The work-queue kind of a timer that runs a step. */
+export const STEP_TIMER = 'step-timer';
 
 /** The context one attempt of one step runs with. */
 export function stepContext(s: Session, step: PlanStep, key: IdempotencyKey, signal: AbortSignal, runs: readonly StepRun[]): StepContext {
@@ -68,10 +69,10 @@ export function stepContext(s: Session, step: PlanStep, key: IdempotencyKey, sig
       const id = `${incidentId}:${step.id}:${req.name}`;
       const dueAt = s.clock.now() + req.delayMs;
       if (dryRun) return note('step.would', `would schedule ${req.responder} for ${new Date(dueAt).toISOString()}`, { timer: req.name });
-      if ((await s.store.listTimers(incidentId)).some((t) => t.id === id)) return;
+      if (await s.store.getWork(id)) return;
       await note('timer.scheduled', `${req.responder} scheduled for ${new Date(dueAt).toISOString()}`, { timerId: id, dueAt, responder: req.responder });
       const payload: TimerPayload = { step: `${step.id}.${req.name}`, responder: req.responder, params: req.params ?? {}, timeoutMs: req.timeoutMs, retries: req.retries };
-      await s.store.scheduleTimer({ id, incidentId, kind: STEP_TIMER, dueAt, payload: { ...payload } });
+      await s.store.enqueueWork({ id, kind: STEP_TIMER, incidentId, runAt: dueAt, payload: { ...payload }, at: s.clock.now() });
     },
   };
 }

@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { isActive, type Actor, type Incident, type StepRun, type TimelineEntry, type TimelineEntryInput } from '../core/incident.js';
 import type { Signal, SignalInput } from '../core/signal.js';
 import type { Scrubber } from '../core/scrubber.js';
 import type { Database } from './schema.js';
+import { InProcessWakeBus, type WakeBus } from './wakeups.js';
 import type { Dialect } from './migrations/index.js';
-import { toAudit, toHumanTask, toIncident, toLease, toPause, toSignal, toStepRun, toTimeline, toTimer } from './rows.js';
+import { toAudit, toHumanTask, toIncident, toLease, toPause, toSignal, toStepRun, toTimeline, toWorkItem } from './rows.js';
 import {
+  defaultRetryInMs,
   StaleFenceError,
+  WORK_RETRY,
   type AuditEntry,
   type Fence,
   type HumanTask,
@@ -16,7 +19,10 @@ import {
   type OpenIncidentInput,
   type Pause,
   type Store,
-  type Timer,
+  type Wake,
+  type WakeSubscription,
+  type WorkInput,
+  type WorkItem,
   type WrittenBy,
 } from './store.js';
 
@@ -33,7 +39,7 @@ export class KyselyStore implements Store {
     private readonly db: Kysely<Database>,
     readonly dialect: Dialect,
     private readonly scrubber: Scrubber,
-    private readonly onClose: () => Promise<void> = () => db.destroy(),
+    private readonly wakes: WakeBus = new InProcessWakeBus(),
   ) {
     this.multiReplica = dialect === 'postgres';
   }
@@ -42,8 +48,22 @@ export class KyselyStore implements Store {
     await this.db.selectFrom('leases').select('name').limit(1).execute();
   }
 
-  close(): Promise<void> {
-    return this.onClose();
+  async close(): Promise<void> {
+    await this.wakes.close();
+    await this.db.destroy();
+  }
+
+  wake(wake: Wake): Promise<void> {
+    return this.wakes.notify(wake);
+  }
+
+  onWake(listener: (wake: Wake) => void): WakeSubscription {
+    return this.wakes.subscribe(listener);
+  }
+
+  /** A hint after a committed write; losing one only delays the work until the poll, so it never fails the write. */
+  async #hint(wake: Wake): Promise<void> {
+    await this.wakes.notify(wake).catch(() => {});
   }
 
   #text(s: string): string {
@@ -134,6 +154,8 @@ export class KyselyStore implements Store {
     const created = Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
     const incident = created ? await this.getIncident(input.id) : await this.getActiveIncident(input.credentialId);
     if (!incident) throw new Error(`incident for ${input.credentialId} vanished while opening; retry the request`);
+    // Without its target the first steps cannot run yet: the hint comes when the target is recorded.
+    if (created && input.target) await this.#hint({ topic: 'incident', id: incident.id });
     return { incident, created };
   }
 
@@ -161,7 +183,7 @@ export class KyselyStore implements Store {
   }
 
   async updateIncident(id: string, patch: IncidentPatch, fence?: Fence): Promise<Incident> {
-    return this.#fenced(fence, patch.at, async (db) => {
+    const updated = await this.#fenced(fence, patch.at, async (db) => {
       const set: Partial<Database['incidents']> = { updated_at: patch.at };
       if (patch.state) {
         set.state = patch.state;
@@ -174,6 +196,9 @@ export class KyselyStore implements Store {
       if (!row) throw new Error(`incident ${id} does not exist`);
       return toIncident(row);
     });
+    // A target recorded or a plan replaced gives the runner something new to act on.
+    if (patch.target || patch.plan) await this.#hint({ topic: 'incident', id });
+    return updated;
   }
 
   // ---- step runs
@@ -318,42 +343,128 @@ export class KyselyStore implements Store {
     return row && toLease(row);
   }
 
-  // ---- timers
+  // ---- work queue
 
-  async scheduleTimer(timer: Omit<Timer, 'firedAt'>): Promise<void> {
-    await this.db
-      .insertInto('timers')
-      .values({ id: timer.id, incident_id: timer.incidentId, kind: timer.kind, due_at: timer.dueAt, payload_json: this.#json(timer.payload), claimed_by: null, claimed_until: null, fired_at: null })
+  async enqueueWork(input: WorkInput): Promise<{ item: WorkItem; created: boolean }> {
+    const res = await this.db
+      .insertInto('work_items')
+      .values({
+        id: input.id,
+        kind: input.kind,
+        incident_id: input.incidentId ?? null,
+        payload_json: this.#json(input.payload),
+        run_at: input.runAt,
+        status: 'pending',
+        attempts: 0,
+        max_attempts: input.maxAttempts ?? WORK_RETRY.maxAttempts,
+        last_error: null,
+        claimed_by: null,
+        claimed_until: null,
+        claims: 0,
+        created_at: input.at,
+        finished_at: null,
+      })
       .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
+      .executeTakeFirst();
+    const item = await this.getWork(input.id);
+    if (!item) throw new Error(`work item ${input.id} vanished while enqueueing; retry`);
+    const created = Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
+    if (created) await this.#hint({ topic: 'work', id: item.id });
+    return { item, created };
   }
 
-  async claimDueTimers(holder: string, now: number, claimTtlMs: number, limit: number): Promise<Timer[]> {
-    const due = await this.db.selectFrom('timers').select('id').where('fired_at', 'is', null).where('due_at', '<=', now).orderBy('due_at').limit(limit).execute();
-    const claimed: Timer[] = [];
+  async claimWork(holder: string, opts: { kinds: readonly string[]; now: number; claimTtlMs: number; limit: number }): Promise<WorkItem[]> {
+    if (!opts.kinds.length || opts.limit <= 0) return [];
+    const due = await this.db
+      .selectFrom('work_items')
+      .select('id')
+      .where('status', '=', 'pending')
+      .where('kind', 'in', [...opts.kinds])
+      .where('run_at', '<=', opts.now)
+      .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', opts.now)]))
+      .orderBy('run_at')
+      .orderBy('id')
+      .limit(opts.limit)
+      .execute();
+    const claimed: WorkItem[] = [];
     for (const { id } of due) {
-      // One conditional update per timer: only one claimer can win it until its claim lapses.
+      // One conditional update per item: of concurrent claimers only one matches the row.
       const row = await this.db
-        .updateTable('timers')
-        .set({ claimed_by: holder, claimed_until: now + claimTtlMs })
+        .updateTable('work_items')
+        .set((eb) => ({ claimed_by: holder, claimed_until: opts.now + opts.claimTtlMs, claims: eb('claims', '+', 1) }))
         .where('id', '=', id)
-        .where('fired_at', 'is', null)
-        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now), eb('claimed_by', '=', holder)]))
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', opts.now)]))
         .returningAll()
         .executeTakeFirst();
-      if (row) claimed.push(toTimer(row));
+      if (row) claimed.push(toWorkItem(row));
     }
     return claimed;
   }
 
-  async markTimerFired(id: string, holder: string, now: number): Promise<boolean> {
-    const res = await this.db.updateTable('timers').set({ fired_at: now }).where('id', '=', id).where('claimed_by', '=', holder).where('fired_at', 'is', null).executeTakeFirst();
+  /** Only the latest claim of a pending item may change it; a lapsed but untaken claim still may (its work is done). */
+  #ourClaim(claimed: WorkItem) {
+    return this.db
+      .updateTable('work_items')
+      .where('id', '=', claimed.id)
+      .where('status', '=', 'pending')
+      .where('claimed_by', '=', claimed.claimedBy)
+      .where('claims', '=', claimed.claim);
+  }
+
+  async completeWork(claimed: WorkItem, now: number): Promise<boolean> {
+    const res = await this.#ourClaim(claimed).set({ status: 'done', finished_at: now, claimed_by: null, claimed_until: null }).executeTakeFirst();
     return Number(res.numUpdatedRows) === 1;
   }
 
-  async listTimers(incidentId: string): Promise<Timer[]> {
-    const rows = await this.db.selectFrom('timers').selectAll().where('incident_id', '=', incidentId).orderBy('due_at').execute();
-    return rows.map(toTimer);
+  async failWork(claimed: WorkItem, error: string, now: number, retryInMs?: number): Promise<WorkItem | undefined> {
+    const attempts = claimed.attempts + 1;
+    const dead = attempts >= claimed.maxAttempts;
+    const row = await this.#ourClaim(claimed)
+      .where('attempts', '=', claimed.attempts)
+      .set({
+        attempts,
+        last_error: this.#text(error),
+        claimed_by: null,
+        claimed_until: null,
+        ...(dead ? { status: 'dead', finished_at: now } : { run_at: now + (retryInMs ?? defaultRetryInMs(attempts)) }),
+      })
+      .returningAll()
+      .executeTakeFirst();
+    // Claimable again at a new time: every worker recomputes when to look.
+    if (row?.status === 'pending') await this.#hint({ topic: 'work', id: row.id });
+    return row && toWorkItem(row);
+  }
+
+  async releaseWork(claimed: WorkItem, runAt: number): Promise<boolean> {
+    const res = await this.#ourClaim(claimed).set({ run_at: runAt, claimed_by: null, claimed_until: null }).executeTakeFirst();
+    const released = Number(res.numUpdatedRows) === 1;
+    if (released) await this.#hint({ topic: 'work', id: claimed.id });
+    return released;
+  }
+
+  async getWork(id: string): Promise<WorkItem | undefined> {
+    const row = await this.db.selectFrom('work_items').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toWorkItem(row);
+  }
+
+  async listWork(filter: { kind?: string; incidentId?: string; status?: WorkItem['status']; limit?: number }): Promise<WorkItem[]> {
+    let q = this.db.selectFrom('work_items').selectAll();
+    if (filter.kind) q = q.where('kind', '=', filter.kind);
+    if (filter.incidentId) q = q.where('incident_id', '=', filter.incidentId);
+    if (filter.status) q = q.where('status', '=', filter.status);
+    return (await q.orderBy('run_at').orderBy('id').limit(filter.limit ?? 100).execute()).map(toWorkItem);
+  }
+
+  async nextWorkAt(kinds: readonly string[]): Promise<number | undefined> {
+    if (!kinds.length) return undefined;
+    const row = await this.db
+      .selectFrom('work_items')
+      .select(sql<number | string | null>`min(case when claimed_until > run_at then claimed_until else run_at end)`.as('next'))
+      .where('status', '=', 'pending')
+      .where('kind', 'in', [...kinds])
+      .executeTakeFirst();
+    return row?.next == null ? undefined : Number(row.next);
   }
 
   // ---- pauses

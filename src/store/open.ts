@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Scrubber } from '../core/scrubber.js';
 import { KyselyStore } from './kysely-store.js';
 import { migrations, type Dialect } from './migrations/index.js';
+import { PgWakeBus, type WakeLogger } from './pg-wakeups.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -15,6 +16,8 @@ export interface OpenStoreOptions {
   scrubber: Scrubber;
   /** PostgreSQL schema to use (created if missing); also read from the URL's `?schema=`. */
   schema?: string;
+  /** Where a lost wake-up connection is reported. */
+  logger?: WakeLogger;
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -35,7 +38,20 @@ export async function openStore(opts: OpenStoreOptions): Promise<Store> {
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, dialect, opts.scrubber);
+  return new KyselyStore(db, dialect, opts.scrubber, dialect === 'postgres' ? pgWakes(db, opts.url, schema, opts.logger) : undefined);
+}
+
+/** The channel and session name carry the schema: stores in other schemas of the database stay deaf to these. */
+function pgWakes(db: Kysely<Database>, url: string, schema: string | undefined, logger: WakeLogger | undefined): PgWakeBus {
+  const u = new URL(url);
+  u.searchParams.delete('schema');
+  return new PgWakeBus({
+    connectionString: u.toString(),
+    channel: `leakguard_wake_${schema ?? 'public'}`,
+    applicationName: `leakguard-wake:${schema ?? 'public'}`,
+    send: async (channel, payload) => void (await sql`select pg_notify(${channel}, ${payload})`.execute(db)),
+    logger,
+  });
 }
 
 function sqlite(path: string): Kysely<Database> {

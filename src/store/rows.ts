@@ -1,8 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { Actor, Incident, IncidentState, PlaybookName, StepRun, StepStatus, TimelineEntry } from '../core/incident.js';
 import type { Confidence, Signal } from '../core/signal.js';
-import type { AuditTable, HumanTasksTable, IncidentsTable, LeasesTable, PausesTable, SignalsTable, StepRunsTable, TimelineTable, TimersTable } from './schema.js';
-import type { AuditEntry, HumanTask, Lease, Pause, Timer, WrittenBy } from './store.js';
+import type { AuditTable, HumanTasksTable, IncidentsTable, LeasesTable, PausesTable, SignalsTable, StepRunsTable, TimelineTable, WorkItemsTable } from './schema.js';
+import type { AuditEntry, HumanTask, Lease, Pause, WorkItem, WrittenBy } from './store.js';
 
 /** Row <-> vocabulary mapping, shared by both backends. */
 const json = <T>(text: string | null): T => (text === null ? (null as T) : (JSON.parse(text) as T));
@@ -64,13 +64,21 @@ export const toTimeline = (r: Selectable<TimelineTable>): TimelineEntry & Writte
 
 export const toLease = (r: Selectable<LeasesTable>): Lease => ({ name: r.name, holder: r.holder, fence: num(r.fence), expiresAt: num(r.expires_at) });
 
-export const toTimer = (r: Selectable<TimersTable>): Timer => ({
+export const toWorkItem = (r: Selectable<WorkItemsTable>): WorkItem => ({
   id: r.id,
-  incidentId: r.incident_id,
   kind: r.kind,
-  dueAt: num(r.due_at),
+  incidentId: r.incident_id,
   payload: json(r.payload_json),
-  firedAt: numOrNull(r.fired_at),
+  runAt: num(r.run_at),
+  status: r.status as WorkItem['status'],
+  attempts: num(r.attempts),
+  maxAttempts: num(r.max_attempts),
+  lastError: r.last_error,
+  claimedBy: r.claimed_by,
+  claimedUntil: numOrNull(r.claimed_until),
+  claim: num(r.claims),
+  createdAt: num(r.created_at),
+  finishedAt: numOrNull(r.finished_at),
 });
 
 export const toPause = (r: Selectable<PausesTable>): Pause => ({ scope: r.scope, actor: r.actor as Actor, reason: r.reason, at: num(r.at) });

@@ -60,15 +60,21 @@ export interface LeasesTable {
   expires_at: number;
 }
 
-export interface TimersTable {
+export interface WorkItemsTable {
   id: string;
-  incident_id: string | null;
   kind: string;
-  due_at: number;
+  incident_id: string | null;
   payload_json: string;
+  run_at: number;
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
   claimed_by: string | null;
   claimed_until: number | null;
-  fired_at: number | null;
+  claims: number;
+  created_at: number;
+  finished_at: number | null;
 }
 
 export interface PausesTable {
@@ -112,7 +118,7 @@ export interface Database {
   step_runs: StepRunsTable;
   timeline: TimelineTable;
   leases: LeasesTable;
-  timers: TimersTable;
+  work_items: WorkItemsTable;
   pauses: PausesTable;
   human_tasks: HumanTasksTable;
   baselines: BaselinesTable;

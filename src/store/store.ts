@@ -51,13 +51,60 @@ export interface IncidentPatch {
   at: number;
 }
 
-export interface Timer {
+/**
+ * One piece of durable work: a step timer now; webhook deliveries, signal decisions and alerts
+ * next. `attempts` counts failures (a lapsed claim is not one: the claimer may have crashed
+ * before it began); after `maxAttempts` of them the item is dead-lettered, kept with its error.
+ */
+export interface WorkItem {
   id: string;
-  incidentId: string | null;
   kind: string;
-  dueAt: number;
+  incidentId: string | null;
   payload: Record<string, unknown>;
-  firedAt: number | null;
+  /** Not claimed before this time (epoch ms). */
+  runAt: number;
+  status: 'pending' | 'done' | 'dead';
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  claimedBy: string | null;
+  claimedUntil: number | null;
+  /** Grows with every claim: a holder proves with it that its claim is the latest (like a lease's fence). */
+  claim: number;
+  createdAt: number;
+  finishedAt: number | null;
+}
+
+export interface WorkInput {
+  /** The idempotency key: enqueueing an id twice keeps the first. */
+  id: string;
+  kind: string;
+  incidentId?: string | null;
+  payload: Record<string, unknown>;
+  runAt: number;
+  maxAttempts?: number;
+  at: number;
+}
+
+/** The queue's default retry policy: exponential from `baseMs`, at most `maxMs` apart, dead after `maxAttempts` failures. */
+export const WORK_RETRY = { maxAttempts: 5, baseMs: 1_000, maxMs: 3_600_000 } as const;
+
+/** The wait after the `failures`-th failure under the default policy. */
+export function defaultRetryInMs(failures: number): number {
+  return Math.min(WORK_RETRY.maxMs, WORK_RETRY.baseMs * 2 ** Math.max(0, failures - 1));
+}
+
+/**
+ * A hint that there is something to do, ids only (the worker reads the rest from the store):
+ * a new or changed incident, work that became claimable, or `scan`, look at everything
+ * (after a reconnect, when hints may have been missed, or after a change of wide scope).
+ */
+export type Wake = { topic: 'incident' | 'work'; id: string } | { topic: 'scan' };
+
+export interface WakeSubscription {
+  /** Settles once hints can arrive (on PostgreSQL: LISTEN is in place, or its first attempt failed and it keeps trying). */
+  ready: Promise<void>;
+  close(): void;
 }
 
 export interface Pause {
@@ -101,6 +148,15 @@ export interface Store {
   ping(): Promise<void>;
   close(): Promise<void>;
 
+  /**
+   * Wakes the workers: in this process at once, and on PostgreSQL every replica (NOTIFY). The
+   * store itself wakes them for an incident once it can run (opened with its target, or its
+   * target or plan set later) and for work that becomes claimable; the poll stays as the
+   * fallback, so a lost hint only delays.
+   */
+  wake(wake: Wake): Promise<void>;
+  onWake(listener: (wake: Wake) => void): WakeSubscription;
+
   /** Stores a signal unless one with its dedupKey exists; returns the stored one either way. */
   recordSignal(input: SignalInput, receivedAt: number): Promise<{ signal: Signal; created: boolean }>;
   getSignal(id: string): Promise<Signal | undefined>;
@@ -132,12 +188,26 @@ export interface Store {
   releaseLease(fence: Fence): Promise<void>;
   getLease(name: string): Promise<Lease | undefined>;
 
-  /** Schedules a timer; the id is its idempotency key (scheduling twice is harmless). */
-  scheduleTimer(timer: Omit<Timer, 'firedAt'>): Promise<void>;
-  /** Claims due timers for `holder` until `claimTtlMs` passes; a claimed timer is not handed to another claimer. */
-  claimDueTimers(holder: string, now: number, claimTtlMs: number, limit: number): Promise<Timer[]>;
-  markTimerFired(id: string, holder: string, now: number): Promise<boolean>;
-  listTimers(incidentId: string): Promise<Timer[]>;
+  /** Adds a work item unless one with its id exists; returns the stored one either way. */
+  enqueueWork(input: WorkInput): Promise<{ item: WorkItem; created: boolean }>;
+  /**
+   * Claims due pending items of `kinds` for `holder` until `claimTtlMs` passes, earliest first.
+   * A claimed item is handed to no other claimer (nor to the same one) until its claim lapses.
+   */
+  claimWork(holder: string, opts: { kinds: readonly string[]; now: number; claimTtlMs: number; limit: number }): Promise<WorkItem[]>;
+  /** Marks a claimed item done; false when `claimed` is no longer the latest claim (another claimer took it). */
+  completeWork(claimed: WorkItem, now: number): Promise<boolean>;
+  /**
+   * Records a failure of a claimed item: retried after `retryInMs` (default: defaultRetryInMs),
+   * or dead-lettered once it has failed maxAttempts times. Undefined when the claim is stale.
+   */
+  failWork(claimed: WorkItem, error: string, now: number, retryInMs?: number): Promise<WorkItem | undefined>;
+  /** Hands a claimed item back untried (not a failure), to be claimed again from `runAt`; false when the claim is stale. */
+  releaseWork(claimed: WorkItem, runAt: number): Promise<boolean>;
+  getWork(id: string): Promise<WorkItem | undefined>;
+  listWork(filter: { kind?: string; incidentId?: string; status?: WorkItem['status']; limit?: number }): Promise<WorkItem[]>;
+  /** When the earliest pending item of `kinds` can next be claimed (its runAt, or the end of a live claim). */
+  nextWorkAt(kinds: readonly string[]): Promise<number | undefined>;
 
   setPause(pause: Pause): Promise<void>;
   clearPause(scope: string): Promise<void>;

@@ -58,10 +58,10 @@ t.test('rollback after a scheduled rotation: AWSCURRENT back, restart, verify, t
   // A day later the scheduled rotation's timer comes due: its target is AWSCURRENT again, so it is left alone.
   await env.runner.stop(0);
   stopDriving();
-  const [timer] = await env.store.listTimers(scheduled.id);
-  clock.set(timer!.dueAt + 1_000);
+  const [timer] = await env.store.listWork({ incidentId: scheduled.id });
+  clock.set(timer!.runAt + 1_000);
   await (await env.newRunner({ holder: 'next-day' })).tick();
-  t.ok((await env.store.listTimers(scheduled.id))[0]?.firedAt, 'the timer fired');
+  t.ok((await env.store.listWork({ incidentId: scheduled.id }))[0]?.finishedAt, 'the timer fired');
   t.match((await env.store.listStepRuns(scheduled.id)).find((r) => r.step === 'revoke.grace'), { status: 'skipped' }, 'and skipped the revoke');
   t.notOk(deleted(env, old), 'the older key, in use again, is not revoked');
 });

@@ -50,9 +50,9 @@ t.test('scheduled: deferred outside the maintenance window, rotated, the old key
   await eventually(async () => (world.bot.placedWith(fresh.api_key.slice(0, 4)) > 0 ? true : undefined), 'the bot trading on the new key', 20_000);
   t.pass('the bot trades on the new key');
   t.notOk(deleted(env, old.apiKey), 'the old key is still alive for its grace period');
-  const [timer] = await env.store.listTimers(incident.id);
+  const [timer] = await env.store.listWork({ incidentId: incident.id });
   const revokedAt = runs.find((r) => r.step === 'revoke')!.finishedAt!;
-  t.ok(timer && timer.dueAt >= revokedAt + DAY - 1_000 && timer.dueAt <= revokedAt + DAY, 'a durable timer 24 h out');
+  t.ok(timer && timer.runAt >= revokedAt + DAY - 1_000 && timer.runAt <= revokedAt + DAY, 'a durable timer 24 h out');
 
   // The restart: the first runner stops; a new process opens the store afresh, 24 h later by its clock.
   await env.runner.stop(0);
@@ -60,7 +60,7 @@ t.test('scheduled: deferred outside the maintenance window, rotated, the old key
   const reopened = await openStore({ url: env.url, scrubber: env.scrubber });
   t.teardown(() => reopened.close());
   const restarted = await env.newRunner({ store: reopened, holder: 'restarted' });
-  await clock.set(timer!.dueAt - 60_000);
+  await clock.set(timer!.runAt - 60_000);
   await restarted.tick();
   t.notOk(deleted(env, old.apiKey), 'not revoked a minute before the grace period ends');
   await clock.advance(120_000);
@@ -116,7 +116,7 @@ t.test('scheduled: a failure after the new key went live rolls back to the old k
   t.equal(secretVersions(env).find((v) => v.stages.includes('AWSCURRENT'))?.versionId, incident.target?.versionId, 'AWSCURRENT is the old key again');
   t.ok(made && deleted(env, made), 'the unused new key is deleted');
   t.notOk(deleted(env, old.apiKey), 'the old key is not suspected: it stays');
-  t.same(await env.store.listTimers(incident.id), [], 'no grace-period revoke of the old key is scheduled');
+  t.same(await env.store.listWork({ incidentId: incident.id }), [], 'no grace-period revoke of the old key is scheduled');
   await eventually(async () => {
     const running = [...world.bot.pods.values()].filter((p) => p.running && p.keyHint !== null);
     return running.length >= 3 && running.every((p) => p.keyHint === old.apiKey.slice(0, 4)) ? true : undefined;

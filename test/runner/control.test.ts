@@ -117,7 +117,7 @@ t.test('dry-run: each step reports what it would do, nothing is touched, the pla
   t.equal((await env.store.getIncident(id))?.state, 'resolved');
   t.same(readEffects(env.dir), [], 'no side effect');
   t.same(await env.store.listHumanTasks({ incidentId: id }), [], 'nobody paged');
-  t.same(await env.store.listTimers(id), [], 'nothing scheduled');
+  t.same(await env.store.listWork({ incidentId: id }), [], 'nothing scheduled');
   const timeline = await env.store.listTimeline(id);
   const plan = timeline.find((e) => e.type === 'plan.dry_run');
   t.same((plan?.data.steps as { id: string }[]).map((s) => s.id), ['record', 'asks', 'gated']);

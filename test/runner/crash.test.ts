@@ -35,13 +35,19 @@ const POINTS = [
   'incident.closing:resolved',
 ];
 
-async function scenario(t: Test, killAt: string) {
+/** A fresh store and effects dir, removed after the test. */
+async function fresh(t: Test) {
   const ts = await sqliteStore();
   const dir = mkdtempSync(join(tmpdir(), 'leakguard-crash-'));
   t.teardown(async () => {
     await ts.cleanup();
     rmSync(dir, { recursive: true, force: true });
   });
+  return { ts, dir };
+}
+
+async function scenario(t: Test, killAt: string) {
+  const { ts, dir } = await fresh(t);
   const { incident } = await ts.store.openIncident({ id: randomUUID(), credentialId: 'bybit-prod', dryRun: false, reason: 'leak', target: null, plan, at: Date.now() });
 
   const first = spawnRunner({ url: ts.url, dir, holder: 'first', killAt, leaseTtlMs: 1_000 });
@@ -74,4 +80,45 @@ t.test('SIGKILL at every step boundary and inside steps; a restart finishes each
   // A few at a time: each scenario is two real processes.
   t.jobs = 4;
   for (const killAt of POINTS) t.test(`kill at ${killAt}`, (t) => scenario(t, killAt));
+});
+
+/**
+ * The work queue under SIGKILL: a step timer (a work item) claimed by a worker that is killed
+ * while running it, or after running it but before completing the item, is done exactly once
+ * by the worker of the next process, once the dead worker's claim has lapsed.
+ */
+const timerPlan = buildPlan('scheduled', [{ id: 'promote', step: 'later', params: { effect: 'revoke-old' } }]);
+const TIMER_POINTS = ['step.journal.started', 'before-effect', 'after-effect', 'step.journal.finished', 'timer.fired'].map((p) => `${p}:promote.t`);
+
+async function timerScenario(t: Test, killAt: string) {
+  const { ts, dir } = await fresh(t);
+  const { incident } = await ts.store.openIncident({ id: randomUUID(), credentialId: 'bybit-prod', dryRun: false, reason: 'rotation', target: null, plan: timerPlan, at: Date.now() });
+
+  const first = spawnRunner({ url: ts.url, dir, holder: 'first', killAt, leaseTtlMs: 1_000 });
+  t.equal((await first.exited).signal, 'SIGKILL', `killed at ${killAt}`);
+  const [claimed] = await ts.store.listWork({ incidentId: incident.id });
+  t.match(claimed, { kind: 'step-timer', status: 'pending', claimedBy: 'first' }, 'the dead worker held the item');
+
+  const second = spawnRunner({ url: ts.url, dir, holder: 'second', leaseTtlMs: 1_000 });
+  t.teardown(() => void second.child.kill('SIGKILL'));
+  await second.waitFor((e) => e.type === 'timer.fired');
+  const done = await eventually(async () => {
+    const [item] = await ts.store.listWork({ incidentId: incident.id });
+    return item?.status === 'done' ? item : undefined;
+  }, `work item done after a kill at ${killAt}:\n${second.output()}`);
+  second.child.kill('SIGTERM');
+  await second.exited;
+
+  t.equal(done.attempts, 0, 'a lapsed claim is not counted as a failure');
+  t.same(readEffects(dir).map((e) => `${e.step}/${e.attempt}/${e.effect}`), ['promote.t/1/revoke-old'], 'the timer step ran its side effect exactly once');
+  const runs = (await ts.store.listStepRuns(incident.id)).filter((r) => r.step === 'promote.t');
+  t.same(runs.map((r) => `${r.attempt}/${r.status}`), ['1/succeeded']);
+  const timeline = await ts.store.listTimeline(incident.id);
+  t.equal(timeline.filter((e) => e.type === 'timer.fired').length, 1, 'fired once on the timeline');
+  t.equal(timeline.filter((e) => e.type === 'step.finished' && e.data.step === 'promote.t').length, 1);
+}
+
+t.test('SIGKILL of a worker holding a step timer; the next worker does it exactly once', async (t) => {
+  t.jobs = 4;
+  for (const killAt of TIMER_POINTS) t.test(`kill at ${killAt}`, (t) => timerScenario(t, killAt));
 });

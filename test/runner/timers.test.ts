@@ -23,10 +23,10 @@ t.test('a durable timer fires after a restart, once across two replicas', async 
   const id = await env.open([{ step: 'promote' }], { playbook: 'scheduled' });
   await env.runner.tick();
   t.equal((await env.store.getIncident(id))?.state, 'resolved', 'the incident resolves; the timer outlives it');
-  const [timer] = await env.store.listTimers(id);
-  t.equal(timer?.dueAt, env.clock.now() + DAY);
+  const [timer] = await env.store.listWork({ incidentId: id });
+  t.equal(timer?.runAt, env.clock.now() + DAY);
   await env.runner.tick();
-  t.equal((await env.store.listTimers(id)).length, 1, 'a re-run does not schedule twice');
+  t.equal((await env.store.listWork({ incidentId: id })).length, 1, 'a re-run does not schedule twice');
   await env.runner.stop();
 
   // The restart: new processes would open the store afresh; two replicas now.
@@ -43,7 +43,7 @@ t.test('a durable timer fires after a restart, once across two replicas', async 
   await Promise.all(replicas.map((r) => r.tick()));
   await Promise.all(replicas.map((r) => r.tick()));
   t.same(readEffects(env.dir).map((e) => e.effect), ['revoke-old'], 'fired exactly once');
-  t.ok((await env.store.listTimers(id))[0]?.firedAt, 'marked fired');
+  t.ok((await env.store.listWork({ incidentId: id }))[0]?.finishedAt, 'marked fired');
   const timeline = await env.store.listTimeline(id);
   t.equal(timeline.filter((e) => e.type === 'timer.fired').length, 1);
   t.ok(timeline.some((e) => e.type === 'timer.scheduled' && e.data.timerId === timer!.id));

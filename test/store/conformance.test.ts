@@ -1,7 +1,7 @@
 import t from 'tap';
 import { randomUUID } from 'node:crypto';
 import type { SignalInput } from '../../src/core/signal.js';
-import { StaleFenceError, type Fence } from '../../src/store/store.js';
+import { defaultRetryInMs, StaleFenceError, WORK_RETRY, type Fence, type WorkInput } from '../../src/store/store.js';
 import { BACKENDS } from '../helpers/stores.js';
 
 /** One suite, both backends: what the runner and the API rely on. */
@@ -136,18 +136,73 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       t.ok(first.every((e, i) => i === 0 || e.seq > first[i - 1]!.seq));
     });
 
-    t.test('timers fire once across claimers', async (t) => {
-      await store.scheduleTimer({ id: 'revoke-old:1', incidentId: 'i1', kind: 'revoke-old', dueAt: 500, payload: { keyHint: 'AbCd…' } });
-      await store.scheduleTimer({ id: 'revoke-old:1', incidentId: 'i1', kind: 'revoke-old', dueAt: 999, payload: {} });
-      t.same(await store.claimDueTimers('a', 400, 1_000, 10), [], 'not due yet');
-      const [a, b] = await Promise.all([store.claimDueTimers('a', 600, 1_000, 10), store.claimDueTimers('b', 600, 1_000, 10)]);
-      t.equal(a!.length + b!.length, 1);
-      const winner = a!.length ? 'a' : 'b';
-      t.equal((a!.length ? a! : b!)[0]!.dueAt, 500, 'scheduling twice kept the first');
-      t.equal(await store.markTimerFired('revoke-old:1', winner === 'a' ? 'b' : 'a', 700), false);
-      t.equal(await store.markTimerFired('revoke-old:1', winner, 700), true);
-      t.same(await store.claimDueTimers('c', 5_000, 1_000, 10), [], 'a fired timer is never claimed again');
-      t.equal((await store.listTimers('i1'))[0]?.firedAt, 700);
+    const work = (id: string, more: Partial<WorkInput> = {}): WorkInput => ({ id, kind: 'test', incidentId: 'i1', payload: { n: id }, runAt: 500, at: 100, ...more });
+
+    t.test('work: enqueueing an id twice keeps the first; nothing is claimed before its time or of another kind', async (t) => {
+      const first = await store.enqueueWork(work('w:idem', { payload: { keyHint: 'AbCd…' } }));
+      const again = await store.enqueueWork(work('w:idem', { runAt: 999, payload: {} }));
+      t.equal(first.created, true);
+      t.equal(again.created, false);
+      t.match(again.item, { runAt: 500, payload: { keyHint: 'AbCd…' }, status: 'pending', attempts: 0, maxAttempts: WORK_RETRY.maxAttempts, claimedBy: null });
+      t.same(await store.claimWork('a', { kinds: ['test'], now: 400, claimTtlMs: 1_000, limit: 10 }), [], 'not due yet');
+      t.same(await store.claimWork('a', { kinds: ['other'], now: 600, claimTtlMs: 1_000, limit: 10 }), [], 'another kind');
+      t.equal(await store.nextWorkAt(['test']), 500);
+      t.equal(await store.nextWorkAt(['other']), undefined);
+      const [claimed] = await store.claimWork('a', { kinds: ['test'], now: 600, claimTtlMs: 1_000, limit: 10 });
+      t.equal(claimed?.id, 'w:idem');
+      t.equal(await store.nextWorkAt(['test']), 1_600, 'a live claim counts until it lapses');
+      t.equal(await store.completeWork(claimed!, 700), true);
+      t.match(await store.getWork('w:idem'), { status: 'done', finishedAt: 700 });
+      t.same(await store.claimWork('c', { kinds: ['test'], now: 50_000, claimTtlMs: 1_000, limit: 10 }), [], 'a done item is never claimed again');
+      t.equal(await store.nextWorkAt(['test']), undefined);
+    });
+
+    t.test('work: concurrent claimers get each item exactly once', async (t) => {
+      const ids = Array.from({ length: 24 }, (_, i) => `w:race:${String(i).padStart(2, '0')}`);
+      for (const id of ids) await store.enqueueWork(work(id, { kind: 'race' }));
+      const claims = await Promise.all(['a', 'b', 'c', 'd'].map((h) => store.claimWork(h, { kinds: ['race'], now: 600, claimTtlMs: 1_000, limit: 24 })));
+      const got = claims.flat().map((w) => w.id);
+      t.same([...got].sort(), ids, 'every item claimed, none twice');
+      t.ok(claims.every((c, i) => c.every((w) => w.claimedBy === 'abcd'[i])), 'each claimed by the claimer that got it');
+    });
+
+    t.test('work: a live claim is handed to nobody; a lapsed one is, and the stale holder can no longer finish it', async (t) => {
+      await store.enqueueWork(work('w:lapse', { kind: 'lapse' }));
+      const claim = (h: string, now: number) => store.claimWork(h, { kinds: ['lapse'], now, claimTtlMs: 1_000, limit: 10 });
+      const [a] = await claim('a', 600);
+      t.same(await claim('b', 1_500), [], 'live claim: not to another claimer');
+      t.same(await claim('a', 1_500), [], 'nor to the same one (it would run twice)');
+      const [b] = await claim('b', 1_600);
+      t.equal(b?.claimedBy, 'b', 'a lapsed claim is re-claimable');
+      t.ok(b!.claim > a!.claim);
+      t.equal(await store.completeWork(a!, 1_700), false, 'stale complete refused');
+      t.equal(await store.failWork(a!, 'late', 1_700), undefined, 'stale fail refused');
+      t.equal(await store.releaseWork(a!, 1_700), false, 'stale release refused');
+      t.match(await store.getWork('w:lapse'), { status: 'pending', attempts: 0, claimedBy: 'b' });
+      t.equal(await store.releaseWork(b!, 5_000), true, 'handed back untried');
+      t.match(await store.getWork('w:lapse'), { status: 'pending', attempts: 0, claimedBy: null, runAt: 5_000 });
+      t.same(await claim('c', 4_999), [], 'not before its new time');
+      const [c] = await claim('c', 5_000);
+      t.equal(await store.completeWork(c!, 5_100), true);
+    });
+
+    t.test('work: a failure is retried with backoff, then dead-lettered with its last error', async (t) => {
+      await store.enqueueWork(work('w:fail', { kind: 'flaky', maxAttempts: 3 }));
+      const claim = (now: number) => store.claimWork('a', { kinds: ['flaky'], now, claimTtlMs: 1_000, limit: 10 });
+      const [one] = await claim(600);
+      const failed = await store.failWork(one!, 'exchange said 503', 700);
+      t.match(failed, { status: 'pending', attempts: 1, lastError: 'exchange said 503', runAt: 700 + defaultRetryInMs(1), claimedBy: null });
+      t.same(await claim(700 + defaultRetryInMs(1) - 1), [], 'not before the default backoff');
+      const [two] = await claim(700 + defaultRetryInMs(1));
+      t.ok(defaultRetryInMs(2) === 2 * defaultRetryInMs(1) && defaultRetryInMs(40) === WORK_RETRY.maxMs, 'the default backoff doubles, up to a cap');
+      const again = await store.failWork(two!, 'timed out', 2_000, 50);
+      t.match(again, { attempts: 2, runAt: 2_050 }, "the caller's backoff");
+      const [three] = await claim(2_050);
+      const dead = await store.failWork(three!, 'still 503', 3_000);
+      t.match(dead, { status: 'dead', attempts: 3, lastError: 'still 503', finishedAt: 3_000 });
+      t.same(await claim(1_000_000), [], 'a dead item is never claimed again');
+      t.same((await store.listWork({ status: 'dead' })).map((w) => [w.id, w.lastError]), [['w:fail', 'still 503']], 'kept and listable');
+      t.same((await store.listWork({ incidentId: 'i1', kind: 'flaky' })).map((w) => w.id), ['w:fail']);
     });
 
     t.test('pauses, human tasks, baselines and audit', async (t) => {
@@ -182,7 +237,12 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       const { incident } = await store.openIncident({ ...openInput('cred-secret'), reason: `leak of ${secret}` });
       await store.appendTimeline({ incidentId: incident.id, at: 1, actor: 'system:test', type: 'x', message: `error: key ${secret} invalid`, data: { echoed: `origin_string[${secret}]` } });
       await store.recordSignal({ ...signal('gh:secret'), evidence: { snippet: secret } }, 1);
-      const rows = JSON.stringify([await store.getIncident(incident.id), await store.listTimeline(incident.id), await store.listSignals({})]);
+      await store.enqueueWork({ id: 'w:secret', kind: 'secret', payload: { echoed: secret }, runAt: 1, at: 1 });
+      const [claimed] = await store.claimWork('a', { kinds: ['secret'], now: 1, claimTtlMs: 1_000, limit: 1 });
+      await store.failWork(claimed!, `403 for key ${secret}`, 2);
+      const work = await store.getWork('w:secret');
+      t.match(work?.lastError, '403 for key [REDACTED]');
+      const rows = JSON.stringify([await store.getIncident(incident.id), await store.listTimeline(incident.id), await store.listSignals({}), work]);
       t.notMatch(rows, secret);
       t.match(rows, '[REDACTED]');
     });

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely';
 import { initial } from './0001-initial.js';
 import { writers } from './0002-writers.js';
 import { playbookInPlan } from './0003-playbook-in-plan.js';
+import { workQueue } from './0004-work-queue.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -11,6 +12,7 @@ export function migrations(dialect: Dialect): MigrationProvider {
     '0001-initial': initial(dialect),
     '0002-writers': writers(dialect),
     '0003-playbook-in-plan': playbookInPlan,
+    '0004-work-queue': workQueue(dialect),
   };
   return { getMigrations: async () => all };
 }
