@@ -42,7 +42,8 @@ export const DEFAULT_PLAYBOOKS: Record<PlaybookName, PlaybookDef> = {
       { step: 'freeze', group: 'contain' },
       // One pass: an attacker placing orders must not keep the leaked key alive; cancel-new confirms.
       { step: 'cancel', group: 'contain', params: { key: 'target', untilNoneOpen: false } },
-      { step: 'revoke', params: { key: 'target' } },
+      // The leaked key dies right after its own cancel pass, while the pods still drain.
+      { step: 'revoke', group: 'contain', after: 'cancel', params: { key: 'target' } },
       { step: 'rotate', params: { stage: 'AWSCURRENT' } },
       // A no-op after the rotate above; after an emergency escalated past its own rotate (AWSPENDING), the step that makes the new key current.
       { step: 'promote', params: { to: 'new' } },

@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import type { StepContext } from '../../src/runner/responder.js';
 import { alert } from '../lib/alert.js';
-import { callCtx, client, credentialOf, exchangeOf, scopeOf } from '../lib/context.js';
+import { client, credentialOf } from '../lib/context.js';
 import { defineResponder, ms } from '../lib/define.js';
-import { loadKey } from '../lib/keys.js';
-import { freezeOutputs, type FreezeOutputs } from './outputs.js';
+import { lastOutputs } from '../lib/journal.js';
+import { snapshotPositions } from '../lib/positions.js';
+import { revokeOutputs } from '../revoke/outputs.js';
+import { freezeOutputs } from './outputs.js';
 
 const Params = Type.Object({ pollMs: ms(250, 10), snapshotPositions: Type.Boolean({ default: true }) }, { additionalProperties: false });
 
@@ -40,23 +41,10 @@ export const freeze = defineResponder({
       await ctx.clock.sleep(params.pollMs, ctx.signal);
     }
     await ctx.note('freeze.no_pods', `no pod of ${w.namespace}/${w.deployment} is left`);
-    const snapshot = params.snapshotPositions ? await snapshotPositions(ctx) : { positions: null };
+    // In break-glass the revoke may have run while the pods drained: it took the snapshot while its key still worked.
+    const atRevoke = lastOutputs(ctx, revokeOutputs)?.positions;
+    if (atRevoke) await ctx.note('freeze.positions', 'positions were snapshot at the revoke, when trading stopped');
+    const snapshot = params.snapshotPositions && !atRevoke ? await snapshotPositions(ctx, 'latest', 'freeze') : { positions: null };
     return { status: 'succeeded', outputs: { frozenReplicas: previousReplicas, refreezes, ...snapshot }, message: `no pod left (had ${previousReplicas})` };
   },
 });
-
-/** Positions while nothing trades, read with the newest key this incident has; verify compares against them. */
-async function snapshotPositions(ctx: StepContext): Promise<Pick<FreezeOutputs, 'positions' | 'positionsError'>> {
-  const exchange = exchangeOf(ctx);
-  if (exchange.capabilities.positions !== 'api') return { positions: null, positionsError: `${exchange.name} positions are not read over the API` };
-  try {
-    const key = await loadKey(ctx, 'latest');
-    const positions = await exchange.positions(key.material, scopeOf(credentialOf(ctx)), callCtx(ctx));
-    await ctx.note('freeze.positions', `positions snapshot: ${positions.length} open position(s)`, { positions });
-    return { positions };
-  } catch (err) {
-    // A snapshot is evidence, not containment: the freeze stands without it.
-    await ctx.note('freeze.positions_failed', `positions could not be read: ${(err as Error).message}`);
-    return { positions: null, positionsError: (err as Error).message };
-  }
-}

@@ -4,7 +4,10 @@ import { callCtx, client, credentialOf, exchangeOf } from '../lib/context.js';
 import { defineResponder, StringEnum, type Outcome } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
 import { askHuman } from '../lib/human.js';
+import { lastOutputs } from '../lib/journal.js';
 import { keyParam, loadKey, versionFor, type KeyChoice, type LoadedKey } from '../lib/keys.js';
+import { snapshotPositions } from '../lib/positions.js';
+import { freezeOutputs } from '../freeze/outputs.js';
 import { revokeAccount, revokeMasterKeys } from './account.js';
 import { revokeOutputs, type RevokeOutputs } from './outputs.js';
 
@@ -67,19 +70,22 @@ async function revokeKey(ctx: StepContext, choice: KeyChoice, unlessCurrent: boo
   const exchange = exchangeOf(ctx);
   const key = await loadKey(ctx, choice);
   let alreadyGone: boolean;
+  let snapshot: RevokeOutputs['positions'];
   if (exchange.capabilities.revokeKey !== 'api') {
     await askHuman(ctx, `In the ${exchange.name} API management page, delete the API key starting with ${key.hint} (credential ${credential.id}), then complete task ${ctx.token}; LeakGuard then checks that the key no longer works.`);
     await stillWorks(ctx, key);
     alreadyGone = false;
   } else {
     const master = credential.account.masterKey ? await client(ctx, 'masterKey')(credential, ctx.signal) : undefined;
+    // Deleting the target while the freeze still drains the pods: nothing trades after this, so the positions are read now, with the key.
+    if (choice === 'target' && !lastOutputs(ctx, freezeOutputs)) snapshot = (await snapshotPositions(ctx, 'target', 'revoke')).positions ?? undefined;
     await ctx.checkpoint();
     ({ alreadyGone } = await exchange.revokeKey({ keyId: key.keyId, material: key.material, master, account: credential.account.uid }, callCtx(ctx)));
   }
   await ctx.note('revoke.done', alreadyGone ? `key ${key.hint} was already gone` : `key ${key.hint} deleted at ${exchange.name}`, { keyHint: key.hint, alreadyGone });
   // An abandoned new key must not stay staged for the next reader.
   await secrets.clearPending(credential.secretId, versionId, ctx.signal);
-  return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, versionId, alreadyGone, revokedFingerprint: key.fingerprint }, message: alreadyGone ? 'already gone' : `deleted ${key.hint}` };
+  return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, versionId, alreadyGone, revokedFingerprint: key.fingerprint, ...(snapshot ? { positions: snapshot } : {}) }, message: alreadyGone ? 'already gone' : `deleted ${key.hint}` };
 }
 
 /** A person said the key is deleted: an authenticated call that still works proves otherwise. */

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { StringEnum } from '../lib/define.js';
 import { defineOutputs } from '../lib/journal.js';
 import { KEY_CHOICES } from '../lib/keys.js';
+import { Position } from '../freeze/outputs.js';
 
 /**
  * What a revoke did, by its scope: one key (with the fingerprint of the key now gone), every
@@ -18,6 +19,8 @@ export const revokeOutputs = defineOutputs(
       alreadyGone: Type.Optional(Type.Boolean()),
       /** The key proved gone: later steps and later incidents never treat it as usable. */
       revokedFingerprint: Type.Optional(Type.String()),
+      /** Positions read with the key just before it was deleted, when it was the last key trading (break-glass). */
+      positions: Type.Optional(Type.Array(Position)),
       scheduledFor: Type.Optional(Type.String()),
       revokedSubKeys: Type.Optional(Type.Integer()),
       keyHints: Type.Optional(Type.Array(Type.String())),

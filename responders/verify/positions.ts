@@ -4,12 +4,13 @@ import { callCtx, credentialOf, exchangeOf, scopeOf } from '../lib/context.js';
 import { lastOutputs } from '../lib/journal.js';
 import { loadKey, type KeyChoice } from '../lib/keys.js';
 import { freezeOutputs } from '../freeze/outputs.js';
+import { revokeOutputs } from '../revoke/outputs.js';
 
 const key = (p: { category: string; symbol: string; side: string; size: string }) => `${p.category}:${p.symbol}:${p.side}:${Number(p.size)}`;
 
 /** Positions now against the freeze's snapshot; a difference pages a human. No snapshot, nothing to compare. */
 export async function checkPositions(ctx: StepContext, choice: KeyChoice): Promise<{ positionsMatch: boolean | null; positionsBefore?: string[]; positionsNow?: string[] }> {
-  const snapshot = lastOutputs(ctx, freezeOutputs)?.positions;
+  const snapshot = lastOutputs(ctx, revokeOutputs)?.positions ?? lastOutputs(ctx, freezeOutputs)?.positions;
   if (!snapshot) {
     await ctx.note('verify.positions', 'no positions snapshot was taken (no freeze, or it could not read them); nothing to compare');
     return { positionsMatch: null };

@@ -72,11 +72,36 @@ export async function drive(s: Session): Promise<void> {
     if (incident.state !== 'running') await setState(s, 'running', `running (was ${incident.state})`);
 
     // Each step of the batch runs to its end; a pause, an abort or an escalation then takes effect at the boundary above.
-    const results = await Promise.all(todo.map(async ({ step, progress }) => (progress.kind === 'run' ? (await runStep(s, step)).kind : 'done')));
+    const results = await Promise.all(
+      lanes(todo).map(async (lane) => {
+        for (const { step, progress } of lane) {
+          if (progress.kind !== 'run') continue;
+          const end = (await runStep(s, step)).kind;
+          if (end !== 'done') return end;
+        }
+        return 'done' as const;
+      }),
+    );
     if (results.includes('stopped')) return;
     const parked = results.find((r): r is 'awaiting_approval' | 'waiting_for_human' => r === 'awaiting_approval' || r === 'waiting_for_human');
     if (parked) return park(s, parked, parked === 'awaiting_approval' ? 'a step asked for approval' : 'a step asked a person to act');
   }
+}
+
+/**
+ * The batch as lanes that run side by side: a step with `after` goes at the end of that step's
+ * lane and starts once it is done; every other step is a lane of its own.
+ */
+function lanes<T extends { step: PlanStep }>(todo: T[]): T[][] {
+  const laneOf = new Map<string, T[]>();
+  const out: T[][] = [];
+  for (const t of todo) {
+    let lane = t.step.after ? laneOf.get(t.step.after) : undefined;
+    if (lane) lane.push(t);
+    else out.push((lane = [t]));
+    laneOf.set(t.step.id, lane);
+  }
+  return out;
 }
 
 /** Whether a step of the batch still waits for an approval or a person; parks nothing itself. */

@@ -20,6 +20,11 @@ export interface PlanStep {
   backoffMs: number;
   /** Adjacent steps with the same group run together. */
   group?: string;
+  /**
+   * In a group: start once this earlier step of the group is done, so the group holds a
+   * sequence beside its other steps (break-glass: freeze, beside cancel then revoke).
+   */
+  after?: string;
   /** Wait for an operator (or the time) before the step starts. */
   approval?: { reason: string; autoApproveAfterMs?: number };
   /**
@@ -88,6 +93,8 @@ export function validatePlan(plan: Plan, responders: ResponderRegistry): string[
       if (s.group && closedGroups.has(s.group)) errors.push(`group ${s.group} is split; the steps of a group must be adjacent`);
       current = s.group;
     }
+    if (s.after !== undefined && !(s.group && [...plan.steps, ...(plan.onFailure ?? [])].some((o) => o.id === s.after && o.group === s.group && ids.has(o.id) && o.id !== s.id)))
+      errors.push(`step ${s.id}: after names ${s.after}, which is not an earlier step of its group${s.group ? ` ${s.group}` : ' (it has none)'}`);
     if (!(s.timeoutMs > 0)) errors.push(`step ${s.id}: timeoutMs must be positive`);
     if (!(s.retries >= 0)) errors.push(`step ${s.id}: retries must be 0 or more`);
     const responder = responders[s.step];

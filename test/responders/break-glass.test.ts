@@ -16,7 +16,7 @@ t.test('break-glass from a new incident to resolved, against the simulators with
   // What the world looks like at exact points of the run, seen from the simulators themselves.
   const seen: Record<string, unknown> = {};
   env.hooks.push((e) => {
-    if (e.type === 'step.started' && e.step === 'revoke') seen.podsAtRevoke = env.botPods().length;
+    if (e.type === 'step.finished' && e.step === 'freeze') seen.podsAtFreezeEnd = env.botPods().length;
     if (e.type === 'step.finished' && e.step === 'cancel-new') seen.openAfterSweep = world.bybit.orders().filter((o) => ['New', 'PartiallyFilled', 'Untriggered'].includes(o.orderStatus)).length;
   });
 
@@ -28,7 +28,7 @@ t.test('break-glass from a new incident to resolved, against the simulators with
   const timeline = await env.store.listTimeline(incident.id);
   t.equal(done.state, 'resolved', timeline.filter((e) => e.type === 'step.failed' || e.type === 'incident.state_changed').map((e) => e.message).join('\n'));
 
-  t.equal(seen.podsAtRevoke, 0, 'no pod of the bot was left once freeze finished');
+  t.equal(seen.podsAtFreezeEnd, 0, 'no pod of the bot was left once freeze finished');
   t.ok(world.bybit.keys().find((k) => k.apiKey === leaked.apiKey)?.deletedAt, 'the leaked key is deleted at the exchange');
   t.equal(seen.openAfterSweep, 0, 'no order of any kind was open after the sweep with the new key');
   t.equal(world.bybit.orders().filter((o) => o.placedBy === leaked.apiKey && ['New', 'PartiallyFilled', 'Untriggered'].includes(o.orderStatus)).length, 0, 'nothing the leaked key placed is open');
@@ -79,9 +79,11 @@ t.test('a scale-up by someone else while the incident holds the bot frozen is fr
   await env.botTrading(world.accounts.botKey.apiKey.slice(0, 4));
   const apps = world.kubernetes.kubeConfig(WORLD.namespace).makeApiClient(AppsV1Api);
   let scaledUp: Promise<unknown> | undefined;
+  const contained = new Set<string>();
   env.hooks.push((e) => {
-    if (e.type !== 'step.finished' || e.step !== 'revoke' || scaledUp) return;
-    // Someone (a GitOps sync, a person) scales the bot up while rotate is about to start; rotate's first look is held back until it has.
+    if (e.type === 'step.finished' && (e.step === 'freeze' || e.step === 'revoke')) contained.add(e.step);
+    if (contained.size < 2 || scaledUp) return;
+    // Once freeze and revoke are done, someone (a GitOps sync, a person) scales the bot up while rotate is about to start; rotate's first look is held back until it has.
     world.kubernetes.faults.inject('get deployments', { kind: 'latency', ms: 500, times: 1 });
     scaledUp = apps.patchNamespacedDeployment({ name: WORLD.deployment, namespace: WORLD.namespace, body: { spec: { replicas: 2 } } }, setHeaderOptions('Content-Type', PatchStrategy.MergePatch));
   });

@@ -13,7 +13,7 @@ t.test("the runbook's time budgets and the playbooks' shapes", async (t) => {
   const bg = playbookPlan('break-glass');
   const budget = (id: string) => bg.steps.find((s) => s.id === id)?.timeoutMs;
   t.same([budget('freeze'), budget('cancel'), budget('revoke'), budget('rotate'), budget('restore')], [30_000, 60_000, 60_000, 120_000, 300_000]);
-  t.same(bg.steps.map((s) => `${s.id}${s.group ? `@${s.group}` : ''}`), ['freeze@contain', 'cancel@contain', 'revoke', 'rotate', 'promote', 'cancel-new', 'restore', 'verify', 'notify']);
+  t.same(bg.steps.map((s) => `${s.id}${s.group ? `@${s.group}` : ''}`), ['freeze@contain', 'cancel@contain', 'revoke@contain', 'rotate', 'promote', 'cancel-new', 'restore', 'verify', 'notify']);
   t.same(bg.steps.find((s) => s.id === 'cancel-new')?.params, { key: 'new' });
   t.same(bg.steps.find((s) => s.id === 'cancel')?.params, { key: 'target', untilNoneOpen: false }, 'one pass with the leaked key before it is revoked');
   const em = playbookPlan('emergency');

@@ -1,7 +1,9 @@
 import t from 'tap';
 import { idempotencyToken, type Responder } from '../../src/runner/responder.js';
 import { readEffects } from './fixtures/responders.js';
-import { runnerSetup, withTime } from '../helpers/runner-setup.js';
+import { buildPlan, validatePlan, type PlanStepInput } from '../../src/runner/playbook.js';
+import { eventually } from '../helpers/runner-child.js';
+import { latch, runnerSetup, withTime } from '../helpers/runner-setup.js';
 
 /** Two steps that only finish when both have started: proves a group runs together. */
 function barrier() {
@@ -28,6 +30,52 @@ const reads: Responder<{ from: string }> = {
     return { status: 'succeeded', outputs: { saw: ctx.journal.outputs(params.from) ?? null } };
   },
 };
+
+/** Holds until the test lets it go (or its step is aborted). */
+function held() {
+  const l = latch();
+  const hold: Responder = {
+    name: 'hold',
+    params: { type: 'object' },
+    async run(ctx) {
+      l.enter();
+      await Promise.race([l.opened, new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }))]);
+      return { status: 'succeeded', outputs: {} };
+    },
+  };
+  return { hold, ...l };
+}
+
+t.test('a sequence in a group: a step with `after` starts once that step is done, while the group\'s other step still runs', async (t) => {
+  const h = held();
+  const env = await runnerSetup(t, { responders: { hold: h.hold } });
+  const id = await env.open([
+    { id: 'drain', step: 'hold', group: 'contain' },
+    { id: 'cancel', step: 'record', group: 'contain', params: { effect: 'cancel' } },
+    { id: 'revoke', step: 'record', group: 'contain', after: 'cancel', params: { effect: 'revoke' } },
+    { id: 'rotate', step: 'record', params: { effect: 'rotate' } },
+  ]);
+  const running = env.runner.tick();
+  await h.entered;
+  await eventually(async () => (readEffects(env.dir).some((e) => e.effect === 'revoke') ? true : undefined), 'the revoke');
+  const timeline = await env.store.listTimeline(id);
+  const at = (type: string, step: string) => timeline.find((e) => e.type === type && e.data.step === step)?.seq ?? Infinity;
+  t.ok(at('step.finished', 'cancel') < at('step.started', 'revoke'), 'revoke started after cancel was done');
+  t.equal(at('step.finished', 'drain'), Infinity, 'while drain still runs');
+  t.same(readEffects(env.dir).map((e) => e.effect), ['cancel', 'revoke'], 'and nothing after the group yet');
+  h.open();
+  await running;
+  t.equal((await env.store.getIncident(id))?.state, 'resolved');
+  t.same(readEffects(env.dir).map((e) => e.effect), ['cancel', 'revoke', 'rotate']);
+});
+
+t.test('`after` must name an earlier step of the same group', async (t) => {
+  const responders = { record: { name: 'record', params: { type: 'object' } } as unknown as Responder };
+  const problems = (steps: PlanStepInput[]) => validatePlan(buildPlan('break-glass', steps), responders).filter((e) => e.includes('after'));
+  t.same(problems([{ step: 'record', group: 'g' }, { id: 'b', step: 'record', group: 'g', after: 'record' }]), []);
+  t.same(problems([{ id: 'b', step: 'record', group: 'g', after: 'a' }, { id: 'a', step: 'record', group: 'g' }]), ['step b: after names a, which is not an earlier step of its group g']);
+  t.same(problems([{ id: 'a', step: 'record' }, { id: 'b', step: 'record', after: 'a' }]), ['step b: after names a, which is not an earlier step of its group (it has none)']);
+});
 
 for (const backend of ['sqlite', 'postgres'] as const) {
   t.test(`${backend}: a playbook of several steps runs to resolved, every start, finish and output on the timeline in order`, async (t) => {
