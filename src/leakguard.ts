@@ -68,7 +68,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   const credentials = deps.runner?.credentials ?? ((id: string) => byId.get(id));
   const responders = deps.responders ?? defaultResponders;
   const runner = new Runner({ ...deps.runner, credentials, store, responders, clock, clients: { ...clients }, logger });
-  const incidents = new Incidents({ store, clock, responders, clients, credentials, wake: () => runner.wake() });
+  const incidents = new Incidents({ store, clock, responders, clients, credentials, wake: (id) => runner.wake(id) });
   const app = await buildApp({ config, store, scrubber, clock, logger });
 
   let closing: Promise<void> | undefined;

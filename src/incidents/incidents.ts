@@ -19,8 +19,8 @@ export interface IncidentsDeps {
   responders: ResponderRegistry;
   clients: OpenIncidentDeps['clients'];
   credentials: (credentialId: string) => Credential | undefined;
-  /** Tells the runners there is something to act on (a new incident, an operator's request). */
-  wake?: () => void;
+  /** Tells the runners there is something to act on: an incident (new, or an operator's request for it), or, without an id, anything. */
+  wake?: (incidentId?: string) => void;
 }
 
 /**
@@ -43,7 +43,7 @@ export class Incidents {
    * stronger request (`escalate`) also replaces its plan, whatever state it waits in.
    */
   async open(req: OpenIncidentRequest, signal?: AbortSignal): Promise<{ incident: Incident; created: boolean; escalated: boolean }> {
-    const { incident, created } = await openIncident(this.deps, req, signal, () => this.#wake());
+    const { incident, created } = await openIncident(this.deps, req, signal, (id) => this.#wake(id));
     if (created || !req.escalate || incident.playbook === req.plan.playbook) return { incident, created, escalated: false };
     await this.escalate(incident.id, req.plan, req.actor, req.reason);
     return { incident: (await this.store.getIncident(incident.id)) ?? incident, created, escalated: true };
@@ -66,7 +66,7 @@ export class Incidents {
     const incident = await this.#active(incidentId);
     if (abortRequest(await this.store.listTimeline(incidentId))) return;
     await this.#record(incident.id, actor, 'incident.abort_requested', reason, { reason });
-    this.#wake();
+    this.#wake(incidentId);
   }
 
   /** `scope` is "global" or a credential id. Paused incidents finish their current step and wait. */
@@ -88,7 +88,7 @@ export class Incidents {
     const pending = pendingApprovals(await this.store.listTimeline(incidentId));
     if (!pending.length) throw new IncidentError('conflict', `incident ${incidentId} is not waiting for an approval (state ${incident.state})`);
     for (const p of pending) await this.#record(incidentId, actor, 'approval.granted', `${p.step} approved`, { step: p.step, auto: false });
-    this.#wake();
+    this.#wake(incidentId);
     return pending.map((p) => p.step);
   }
 
@@ -105,7 +105,7 @@ export class Incidents {
     const done = await this.store.completeHumanTask(taskId, actor, data, this.clock.now());
     if (!done) throw new IncidentError('conflict', `human task ${taskId} is already ${task.status}`);
     await this.#record(task.incidentId, actor, 'human_task.completed', `${task.step}: task done`, { taskId, step: task.step, data });
-    this.#wake();
+    this.#wake(task.incidentId);
     return done;
   }
 
@@ -125,11 +125,11 @@ export class Incidents {
       steps: plan.steps.map((s) => s.id),
       reason,
     });
-    this.#wake();
+    this.#wake(incidentId);
   }
 
-  #wake(): void {
-    this.deps.wake?.();
+  #wake(incidentId?: string): void {
+    this.deps.wake?.(incidentId);
   }
 
   async #active(incidentId: string): Promise<Incident> {

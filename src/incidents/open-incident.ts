@@ -37,7 +37,7 @@ export interface OpenIncidentDeps {
  * never re-reads AWSCURRENT (which may hold the new key by then). A target that cannot be read
  * is said on the timeline, with why; the steps that need it fail with what to do.
  */
-export async function openIncident(deps: OpenIncidentDeps, req: OpenIncidentRequest, signal?: AbortSignal, opened: () => void = () => {}): Promise<{ incident: Incident; created: boolean }> {
+export async function openIncident(deps: OpenIncidentDeps, req: OpenIncidentRequest, signal?: AbortSignal, opened: (incidentId: string) => void = () => {}): Promise<{ incident: Incident; created: boolean }> {
   const existing = await deps.store.getActiveIncident(req.credential.id);
   let { incident, created } = existing
     ? { incident: existing, created: false }
@@ -69,7 +69,7 @@ export async function openIncident(deps: OpenIncidentDeps, req: OpenIncidentRequ
   }
   // Woken once the target is settled, so the first steps see it; an outage that holds the read up
   // does not hold the freeze up: the runners' poll claims the incident meanwhile.
-  opened();
+  opened(incident.id);
   return { incident, created };
 }
 

@@ -141,11 +141,12 @@ export class Runner {
 
   /**
    * Something changed (a new incident, an operator's request): every runner looks now, this one
-   * and, on PostgreSQL, those of the other replicas (the request names no incident, so a scan).
+   * and, on PostgreSQL, those of the other replicas (for one incident, or a scan when the request
+   * names none, e.g. a pause of a credential).
    */
-  wake(): void {
+  wake(incidentId?: string): void {
     this.#wake.abort();
-    void this.#env.store.wake({ topic: 'scan' }).catch((err: unknown) => this.#env.logger.warn({ err }, 'could not wake the other replicas; their poll finds the request'));
+    void this.#env.store.wake(incidentId ? { topic: 'incident', id: incidentId } : { topic: 'scan' }).catch((err: unknown) => this.#env.logger.warn({ err }, 'could not wake the other replicas; their poll finds the request'));
   }
 
   // ---- internals
