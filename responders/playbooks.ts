@@ -1,8 +1,11 @@
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 import type { Config } from '../src/config/schema.js';
+import type { Credential } from '../src/core/credential.js';
 import type { PlaybookName } from '../src/core/incident.js';
 import { PLAYBOOKS } from '../src/core/incident.js';
-import { buildPlan, validatePlan, type Plan, type PlanStepInput } from '../src/runner/playbook.js';
-import type { ResponderRegistry } from '../src/runner/responder.js';
+import { buildPlan, validatePlan, type Plan, type PlanStep, type PlanStepInput } from '../src/runner/playbook.js';
+import type { Capabilities, ResponderNeeds, ResponderRegistry } from '../src/runner/responder.js';
 import { responders as defaultResponders } from './registry.js';
 
 /**
@@ -35,6 +38,19 @@ const EMERGENCY: PlanStepInput[] = [
   { step: 'notify', params: { severity: 'info' } },
 ];
 
+/**
+ * Whether a playbook's incident suspects the key it targets. A scheduled rotation's old key and
+ * a rollback's newer key are not suspected: a later rollback may return to them.
+ */
+export const SUSPECTS_TARGET: Record<PlaybookName, boolean> = {
+  'break-glass': true,
+  emergency: true,
+  scheduled: false,
+  offboarding: true,
+  lockdown: true,
+  rollback: false,
+};
+
 export const DEFAULT_PLAYBOOKS: Record<PlaybookName, PlaybookDef> = {
   // Containment first: freeze together with cancel on the leaked key, then revoke it at once.
   'break-glass': {
@@ -49,7 +65,8 @@ export const DEFAULT_PLAYBOOKS: Record<PlaybookName, PlaybookDef> = {
       { step: 'promote', params: { to: 'new' } },
       // Sweeps what was placed before the revoke landed; the old key cannot cancel any more.
       { id: 'cancel-new', step: 'cancel', params: { key: 'new' } },
-      { step: 'restore', params: { key: 'new' } },
+      // Orders nobody's bot placed, still open after the revoke: someone else trades on the account.
+      { step: 'restore', params: { key: 'new', approveForeignOrders: true } },
       { step: 'verify', params: { key: 'new', checks: ['key', 'pods', 'positions'] } },
       { step: 'notify', params: { severity: 'info' } },
     ],
@@ -96,7 +113,7 @@ export const DEFAULT_PLAYBOOKS: Record<PlaybookName, PlaybookDef> = {
   rollback: {
     steps: [
       // A refusal is final (AWS calls retry inside the client); an operator may insist instead.
-      { step: 'promote', retries: 0, params: { to: 'previous' } },
+      { step: 'promote', retries: 0, params: { to: 'previous', suspecting: PLAYBOOKS.filter((p) => SUSPECTS_TARGET[p]) } },
       { step: 'restore', params: { key: 'promoted' } },
       { step: 'verify', params: { key: 'promoted', checks: ['key', 'pods'] } },
       // The incident's target is the newer key (AWSCURRENT when the rollback opened): now unused.
@@ -113,6 +130,34 @@ export function playbookPlan(name: PlaybookName, overrides: Config['playbooks'] 
   const def = DEFAULT_PLAYBOOKS[name];
   const steps = (overrides[name]?.steps as PlanStepInput[] | undefined) ?? def.steps;
   return buildPlan(name, steps.map(withPolicy), (def.onFailure ?? []).map(withPolicy));
+}
+
+/**
+ * Every step of every playbook (and override) that cannot work for a credential, as sentences
+ * naming playbook, step, credential and what is missing: checked when LeakGuard starts, so a
+ * leak never finds out. A step without a known responder is checkPlaybooks' to report.
+ */
+export function checkNeeds(overrides: Config['playbooks'], credentials: readonly Credential[], capabilitiesOf: (c: Credential) => Capabilities, responders: ResponderRegistry): string[] {
+  const problems: string[] = [];
+  for (const name of PLAYBOOKS) {
+    const plan = playbookPlan(name, overrides, responders);
+    for (const step of [...plan.steps, ...(plan.onFailure ?? [])]) {
+      const needed = needsOf(step, responders).capabilities ?? [];
+      for (const credential of credentials) {
+        const capabilities = capabilitiesOf(credential);
+        for (const op of needed.filter((op) => capabilities[op] !== 'api')) {
+          problems.push(`playbooks.${name}: step ${step.id} (${step.step}) needs ${op} over the API, and credential ${credential.id}'s exchange ${credential.exchange} has it as ${capabilities[op] ?? 'nothing'}; change the playbook or the credential`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+function needsOf(step: PlanStep, responders: ResponderRegistry): ResponderNeeds {
+  const needs = responders[step.step]?.needs;
+  // A step's needs may follow its params, which the responder sees with their defaults.
+  return typeof needs === 'function' ? needs(Value.Default(responders[step.step]!.params as TSchema, structuredClone(step.params))) : (needs ?? {});
 }
 
 /** Every problem of every playbook (and override) as sentences, for the config check at load time. */

@@ -4,6 +4,7 @@ import { checkCredentials } from './checks/credentials.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Credential } from './core/credential.js';
 import { Scrubber } from './core/scrubber.js';
+import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/logger.js';
@@ -13,6 +14,7 @@ import type { ResponderRegistry } from './runner/responder.js';
 import { Runner, type RunnerOptions } from './runner/runner.js';
 import { openStore, redactUrl } from './store/open.js';
 import type { Store } from './store/store.js';
+import { checkNeeds } from '../responders/playbooks.js';
 import { responders as defaultResponders } from '../responders/registry.js';
 
 /** What the outside world supplies; everything has a production default. */
@@ -56,8 +58,12 @@ export interface LeakGuard {
  */
 export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}): Promise<LeakGuard> {
   const { clock, scrubber, logger, clients } = wireClients(config, deps);
+  const responders = deps.responders ?? defaultResponders;
   let store: Store;
   try {
+    // A playbook step that cannot work for a credential is refused now, not when a leak needs it.
+    const problems = checkNeeds(config.playbooks, config.credentials, (c) => clients.exchanges.exchangeFor(c).capabilities, responders);
+    if (problems.length) throw new ConfigError('the config', problems);
     store = deps.store ?? (await openStore({ url: config.store.url, scrubber, logger }));
   } catch (err) {
     if (!deps.clients) clients.close();
@@ -66,7 +72,6 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   if (!deps.store) logger.info({ store: store.dialect, url: store.dialect === 'postgres' ? redactUrl(config.store.url) : config.store.url }, 'store ready');
   const byId = new Map<string, Credential>(config.credentials.map((c) => [c.id, c]));
   const credentials = deps.runner?.credentials ?? ((id: string) => byId.get(id));
-  const responders = deps.responders ?? defaultResponders;
   const runner = new Runner({ ...deps.runner, credentials, store, responders, clock, clients: { ...clients }, logger });
   const incidents = new Incidents({ store, clock, responders, clients, credentials, wake: (id) => runner.wake(id) });
   const app = await buildApp({ config, store, scrubber, clock, logger });

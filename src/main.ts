@@ -5,12 +5,15 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { checkCredentials } from './checks/credentials.js';
 import { ConfigError, loadConfig } from './config/load.js';
+import { systemClock } from './core/clock.js';
 import { Scrubber } from './core/scrubber.js';
 import { createLogger } from './http/logger.js';
 import { serve, StartError, type ServeOptions } from './http/serve.js';
+import { createExchanges } from './integrations/exchanges/registry.js';
 import { wireClients } from './leakguard.js';
-import { checkPlaybooks } from '../responders/playbooks.js';
-import { responders } from '../responders/registry.js';
+import type { ResponderRegistry } from './runner/responder.js';
+import { checkNeeds, checkPlaybooks } from '../responders/playbooks.js';
+import { responders as defaultResponders } from '../responders/registry.js';
 
 const HELP = `leakguard: detects leaked or abused exchange API keys and responds on its own.
 
@@ -35,7 +38,8 @@ const consoleIo: Io = { out: (t) => console.log(t), err: (t) => console.error(t)
 
 /**
  * Runs one command and resolves with its exit code; `serve` resolves with -1 while it runs
- * (until a signal). `serveOptions` lets tests run serve in this process.
+ * (until a signal). `serveOptions` lets tests run serve in this process; its responders are
+ * the ones every command checks the playbooks against.
  */
 export async function main(argv: string[], io: Io = consoleIo, serveOptions: ServeOptions = {}): Promise<number> {
   try {
@@ -65,6 +69,7 @@ async function command(argv: string[], io: Io, serveOptions: ServeOptions): Prom
     io.out(HELP);
     return values.help ? 0 : 2;
   }
+  const load = (path: string) => checked(path, serveOptions.responders ?? defaultResponders);
   if (command === 'config' && rest[0] === 'check' && rest[1]) {
     load(rest[1]);
     io.out(`${rest[1]}: valid`);
@@ -85,10 +90,18 @@ async function command(argv: string[], io: Io, serveOptions: ServeOptions): Prom
   return 2;
 }
 
-/** The config, with every playbook (defaults and overrides) checked against the responders' params. */
-function load(path: string): ReturnType<typeof loadConfig> {
+/**
+ * The config, with every playbook (defaults and overrides) checked against the responders'
+ * params and then, step by step, against what every credential's exchange can do over the API.
+ */
+function checked(path: string, responders: ResponderRegistry): ReturnType<typeof loadConfig> {
   const config = loadConfig(path);
   const problems = checkPlaybooks(config.playbooks, responders);
+  if (!problems.length) {
+    // Adapters only: building one calls nothing.
+    const exchanges = createExchanges(config, { clock: systemClock, scrubber: new Scrubber() });
+    problems.push(...checkNeeds(config.playbooks, config.credentials, (c) => exchanges.exchangeFor(c).capabilities, responders));
+  }
   if (problems.length) throw new ConfigError(path, problems);
   return config;
 }

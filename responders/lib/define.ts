@@ -25,7 +25,7 @@ export interface ResponderDef<P extends TObject, O extends TSchema> {
  * dry-run rule built in: in a dry run it records what it would do and calls nothing outside,
  * so every system's state is left as it was.
  */
-export function defineResponder<P extends TObject, O extends TSchema>(def: ResponderDef<P, O>): Responder<Static<P>> & { outputs: OutputsContract<O> } {
+export function defineResponder<P extends TObject, O extends TSchema>(def: ResponderDef<P, O>): Responder<Static<P>> & { outputs: OutputsContract<O>; policy: StepPolicy } {
   if (def.outputs.responder !== def.name) throw new Error(`responder ${def.name} declares the outputs of ${def.outputs.responder}`);
   return {
     name: def.name,

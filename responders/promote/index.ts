@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { fingerprint, keyHint } from '../../src/core/fingerprint.js';
+import { PLAYBOOKS } from '../../src/core/incident.js';
 import type { StepContext } from '../../src/runner/responder.js';
 import { callCtx, client, credentialOf, exchangeOf, targetOf } from '../lib/context.js';
 import { defineResponder, StringEnum, type Outcome } from '../lib/define.js';
@@ -19,12 +20,11 @@ const Params = Type.Object(
     to: StringEnum(['new', 'previous', 'target'], { default: 'new' }),
     /** Roll back even to a key that was revoked or that an incident suspected. */
     insist: Type.Boolean({ default: false }),
+    /** The playbooks whose incidents suspect their target key (the playbooks decide; by default every one does). */
+    suspecting: Type.Array(StringEnum(PLAYBOOKS), { uniqueItems: true, default: [...PLAYBOOKS] }),
   },
   { additionalProperties: false },
 );
-
-/** Playbooks whose target is not suspected: a scheduled rotation's old key, a rollback's newer key. */
-const NOT_SUSPECTING = new Set(['scheduled', 'rollback']);
 
 /** Moves AWSCURRENT (AWS moves AWSPREVIOUS along) and clears AWSPENDING. */
 export const promote = defineResponder({
@@ -40,7 +40,7 @@ export const promote = defineResponder({
         : `make the new version of ${credentialOf(ctx).secretId} AWSCURRENT and clear AWSPENDING`,
   async run(ctx, params) {
     await keepFrozen(ctx);
-    if (params.to === 'previous') return rollback(ctx, params.insist);
+    if (params.to === 'previous') return rollback(ctx, params.insist, params.suspecting);
     const secretId = credentialOf(ctx).secretId;
     const r = params.to === 'target' ? { versionId: targetOf(ctx).versionId, hint: targetOf(ctx).keyHint } : newVersion(ctx);
     await ctx.checkpoint();
@@ -60,12 +60,12 @@ function newVersion(ctx: StepContext): { versionId: string; hint: string } {
  * Rollback refuses a previous key that was revoked (by any incident of the credential, or as
  * the exchange says) or that an incident suspected (its target), unless an operator insists.
  */
-async function rollback(ctx: StepContext, insist: boolean): Promise<Outcome<PromoteOutputs>> {
+async function rollback(ctx: StepContext, insist: boolean, suspecting: readonly string[]): Promise<Outcome<PromoteOutputs>> {
   const credential = credentialOf(ctx);
   const secrets = client(ctx, 'secrets');
   const previous = await secrets.versionAt(credential.secretId, 'AWSPREVIOUS', ctx.signal);
   if (!previous) throw new Error(`${credential.secretId} has no AWSPREVIOUS version to roll back to; put the old key back by hand (runbook, Rollback option 2)`);
-  const refusal = await whyNot(ctx, previous.versionId);
+  const refusal = await whyNot(ctx, previous.versionId, suspecting);
   if (refusal && !insist) {
     await ctx.note('promote.refused', `rollback refused: ${refusal}`, { versionId: previous.versionId });
     return { status: 'failed', message: `rollback refused: ${refusal}. An operator may insist (start the rollback with promote params.insist = true) or rotate to a new key instead` };
@@ -77,14 +77,14 @@ async function rollback(ctx: StepContext, insist: boolean): Promise<Outcome<Prom
   return { status: 'succeeded', outputs: { currentVersionId, previousVersionId: replacedVersionId, insisted: Boolean(refusal) }, message: `rolled back to ${currentVersionId}` };
 }
 
-async function whyNot(ctx: StepContext, versionId: string): Promise<string | undefined> {
+async function whyNot(ctx: StepContext, versionId: string, suspecting: readonly string[]): Promise<string | undefined> {
   const v = await client(ctx, 'secrets').readKey(credentialOf(ctx).secretId, { versionId }, ctx.signal);
   const fp = fingerprint(v.secret.api_key);
   const hint = keyHint(v.secret.api_key_id);
   const history = [{ incident: ctx.incident, runs: ctx.journal.runs }, ...(await ctx.history())];
   const revokedBy = history.find((h) => outputsOf(h.runs, revokeOutputs).some((o) => o.revokedFingerprint === fp));
   if (revokedBy) return `the previous key ${hint} was revoked by incident ${revokedBy.incident.id} (${revokedBy.incident.playbook})`;
-  const suspectedBy = history.find((h) => h.incident.target?.fingerprint === fp && !NOT_SUSPECTING.has(h.incident.playbook));
+  const suspectedBy = history.find((h) => h.incident.target?.fingerprint === fp && suspecting.includes(h.incident.playbook));
   if (suspectedBy) return `the previous key ${hint} is suspected: incident ${suspectedBy.incident.id} (${suspectedBy.incident.playbook}, ${suspectedBy.incident.state}) responded to it`;
   const exchange = exchangeOf(ctx);
   if (exchange.capabilities.queryKey !== 'api') return undefined;

@@ -18,6 +18,8 @@ const Params = Type.Object(
     replicas: Type.Optional(Type.Integer({ minimum: 1 })),
     /** Skip when AWSCURRENT never held another key than the target in this incident: no pod can have one (failure paths). */
     ifSecretMoved: Type.Boolean({ default: false }),
+    /** Wait for approval when a cancel after the revoke found orders nobody's bot placed; the playbook decides, and when it says nothing, the bot waits. */
+    approveForeignOrders: Type.Boolean({ default: true }),
   },
   { additionalProperties: false },
 );
@@ -27,7 +29,7 @@ const Params = Type.Object(
  * until the Kubernetes Secret holds the new key's fingerprint; then sets replicas and the
  * restart annotation in one patch and waits for the rollout with kubectl's rules. Without a
  * freeze the patch is a rolling restart: the bot is never at 0. Asks for approval first when
- * orders nobody's bot placed were found after the revoke.
+ * orders nobody's bot placed were found after the revoke (approveForeignOrders).
  */
 export const restore = defineResponder({
   name: 'restore',
@@ -39,7 +41,7 @@ export const restore = defineResponder({
     const credential = credentialOf(ctx);
     const w = credential.workload;
     if (params.ifSecretMoved && !secretMoved(ctx)) return { status: 'skipped', message: `AWSCURRENT never left the key ${targetOf(ctx).keyHint} in this incident; the bot needs no restart` };
-    const unauthorized = unauthorizedAfterRevoke(ctx);
+    const unauthorized = params.approveForeignOrders ? unauthorizedAfterRevoke(ctx) : 0;
     if (unauthorized) await ctx.approval({ reason: `${unauthorized} order(s) nobody's bot placed were open after the revoke: someone else trades on the account; check before the bot comes back` });
 
     if (credential.delivery.mode === 'external-secrets') {

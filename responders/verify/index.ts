@@ -27,6 +27,8 @@ export const verify = defineResponder({
   name: 'verify',
   params: Params,
   outputs: verifyOutputs,
+  // The key check is an authenticated balance read, the positions check a positions read: neither has a human fallback.
+  needs: ({ checks }) => ({ capabilities: [...(checks.includes('key') ? (['balance'] as const) : []), ...(checks.includes('positions') ? (['positions'] as const) : [])] }),
   // Bybit activates a new key within a minute: the key check waits up to 90 s.
   policy: { timeoutMs: 120_000, retries: 1, backoffMs: 2_000 },
   plan: (ctx, p) => `check ${p.checks.join(', ')} of ${credentialOf(ctx).id} with the ${p.key} key`,

@@ -1,3 +1,4 @@
+import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createLeakGuard, type LeakGuard, type LeakGuardDeps } from '../leakguard.js';
 
@@ -30,6 +31,8 @@ export async function serve(config: Config, opts: ServeOptions = {}): Promise<Ru
   try {
     leakguard = await createLeakGuard(config, opts);
   } catch (err) {
+    // A config that cannot serve is the operator's to fix (exit 2), not a failed start.
+    if (err instanceof ConfigError) throw err;
     throw new StartError(`LeakGuard could not start: ${(err as Error).message}`, err);
   }
   const { app, logger } = leakguard;

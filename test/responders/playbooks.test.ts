@@ -37,3 +37,8 @@ t.test('bad params and unknown playbooks are reported when the config loads, as 
   t.match(errors.join('\n'), /playbooks\.emergency: step monitor: params for monitor are invalid: \/windowMs must be >= 1/);
   t.match(errors.join('\n'), /playbooks\.emergency: step cancel: params for cancel are invalid: \/key must be equal to one of the allowed values/);
 });
+
+t.test('playbook policy is data of the playbooks: which playbooks suspect their target, when restore waits for approval', async (t) => {
+  t.same(playbookPlan('rollback').steps.find((s) => s.step === 'promote')?.params.suspecting, ['break-glass', 'emergency', 'offboarding', 'lockdown'], "a rollback may return to a scheduled rotation's or a rollback's key");
+  t.equal(playbookPlan('break-glass').steps.find((s) => s.id === 'restore')?.params.approveForeignOrders, true, 'break-glass waits for approval when someone else traded after the revoke');
+});
