@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { isActive, type Actor, type Incident } from '../core/incident.js';
-import { abortRequest, pendingApprovals } from '../runner/progress.js';
+import { pendingApprovals } from '../runner/progress.js';
 import { validatePlan, type Plan } from '../runner/playbook.js';
 import type { ResponderRegistry } from '../runner/responder.js';
 import type { HumanTask, Store } from '../store/store.js';
@@ -64,7 +64,8 @@ export class Incidents {
   /** Stops the incident at the next step boundary; a running step's signal is aborted by its runner. */
   async abort(incidentId: string, actor: Actor, reason: string): Promise<void> {
     const incident = await this.#active(incidentId);
-    if (abortRequest(await this.store.listTimeline(incidentId))) return;
+    const { created } = await this.store.addRequest({ incidentId: incident.id, kind: 'abort', step: null, actor, reason, at: this.clock.now() });
+    if (!created) return;
     await this.#record(incident.id, actor, 'incident.abort_requested', reason, { reason });
     this.#wake(incidentId);
   }
@@ -85,9 +86,12 @@ export class Incidents {
   /** Grants every approval the incident waits for. */
   async approve(incidentId: string, actor: Actor): Promise<string[]> {
     const incident = await this.#active(incidentId);
-    const pending = pendingApprovals(await this.store.listTimeline(incidentId));
+    const pending = pendingApprovals(await this.store.listTimeline(incidentId), await this.store.listRequests(incidentId));
     if (!pending.length) throw new IncidentError('conflict', `incident ${incidentId} is not waiting for an approval (state ${incident.state})`);
-    for (const p of pending) await this.#record(incidentId, actor, 'approval.granted', `${p.step} approved`, { step: p.step, auto: false });
+    for (const p of pending) {
+      await this.store.addRequest({ incidentId, kind: 'approve', step: p.step, actor, reason: `approved by ${actor}`, at: this.clock.now() });
+      await this.#record(incidentId, actor, 'approval.granted', `${p.step} approved`, { step: p.step, auto: false });
+    }
     this.#wake(incidentId);
     return pending.map((p) => p.step);
   }

@@ -2,6 +2,7 @@ import { isActive, type IncidentState, type StepRun, type TimelineEntry } from '
 import { batches, parsePlan, validatePlan, type Plan, type PlanStep } from './playbook.js';
 import { activePause, runStep } from './run-step.js';
 import { abortRequest, has, pendingApprovals, progressOf } from './progress.js';
+import type { OperatorRequest } from '../store/store.js';
 import type { Session } from './session.js';
 import { approvalGate } from './waiting.js';
 
@@ -21,8 +22,9 @@ export async function drive(s: Session): Promise<void> {
     s.incident = incident;
     const timeline = await s.store.listTimeline(incident.id);
 
-    const abort = abortRequest(timeline);
-    if (abort) return close(s, timeline, 'aborted', `aborted by ${abort.actor}: ${abort.message}`);
+    const requests = await s.store.listRequests(incident.id);
+    const abort = abortRequest(requests);
+    if (abort) return close(s, timeline, 'aborted', `aborted by ${abort.actor}: ${abort.reason}`);
     const pause = await activePause(s);
     if (pause) return park(s, 'paused', `paused (${pause.scope}) by ${pause.actor}: ${pause.reason}`);
 
@@ -54,14 +56,14 @@ export async function drive(s: Session): Promise<void> {
         await s.timeline('incident.failure_handling', `${why}; running the playbook's failure steps: ${plan.onFailure!.map((f) => f.id).join(' -> ')}`, { step: step.id, error: progress.error });
       }
       // A failed incident needs attention even while a failure step waits for a person; the step is not re-run meanwhile.
-      const result = (await waitingFor(s, [next.f], timeline)) ?? (await runStep(s, next.f)).kind;
+      const result = (await waitingFor(s, [next.f], timeline, requests)) ?? (await runStep(s, next.f)).kind;
       if (result === 'stopped') return;
       if (result === 'awaiting_approval' || result === 'waiting_for_human') {
         return park(s, 'needs_attention', `${why}; failure step ${next.f.id} waits for ${result === 'awaiting_approval' ? 'approval' : 'a person to finish a task'}`, { step: step.id, waitingStep: next.f.id });
       }
       continue;
     }
-    const wait = await waitingFor(s, todo.filter((t) => t.progress.kind === 'run').map((t) => t.step), timeline);
+    const wait = await waitingFor(s, todo.filter((t) => t.progress.kind === 'run').map((t) => t.step), timeline, requests);
     if (wait) return park(s, wait, wait === 'awaiting_approval' ? 'waiting for approval' : 'waiting for a person to finish a task');
 
     if (!claimNoted) {
@@ -105,9 +107,9 @@ function lanes<T extends { step: PlanStep }>(todo: T[]): T[][] {
 }
 
 /** Whether a step of the batch still waits for an approval or a person; parks nothing itself. */
-async function waitingFor(s: Session, steps: PlanStep[], timeline: TimelineEntry[]): Promise<'awaiting_approval' | 'waiting_for_human' | undefined> {
+async function waitingFor(s: Session, steps: PlanStep[], timeline: TimelineEntry[], requests: OperatorRequest[]): Promise<'awaiting_approval' | 'waiting_for_human' | undefined> {
   if (s.incident.dryRun) return undefined;
-  const pending = pendingApprovals(timeline);
+  const pending = pendingApprovals(timeline, requests);
   for (const step of steps) {
     const asked = step.approval ?? pending.find((p) => p.step === step.id);
     if (asked && !(await approvalGate(s, step.id, asked))) return 'awaiting_approval';

@@ -1,4 +1,5 @@
 import type { StepRun, TimelineEntry } from '../core/incident.js';
+import type { OperatorRequest } from '../store/store.js';
 import type { PlanStep } from './playbook.js';
 
 /**
@@ -32,8 +33,9 @@ export function has(timeline: readonly TimelineEntry[], type: string, match: Rec
   return timeline.some((e) => e.type === type && Object.entries(match).every(([k, v]) => e.data[k] === v));
 }
 
-export function abortRequest(timeline: readonly TimelineEntry[]): TimelineEntry | undefined {
-  return timeline.find((e) => e.type === 'incident.abort_requested');
+/** An operator's abort of the incident, if there is one. */
+export function abortRequest(requests: readonly OperatorRequest[]): OperatorRequest | undefined {
+  return requests.find((r) => r.kind === 'abort');
 }
 
 export interface PendingApproval {
@@ -42,9 +44,14 @@ export interface PendingApproval {
   autoApproveAt: number | null;
 }
 
-/** Approval requests without a grant yet, oldest first. */
-export function pendingApprovals(timeline: readonly TimelineEntry[]): PendingApproval[] {
+/** Whether the step's approval was granted (by an operator, or on its own when nobody answered in time). */
+export function approved(requests: readonly OperatorRequest[], step: string): boolean {
+  return requests.some((r) => r.kind === 'approve' && r.step === step);
+}
+
+/** Approvals the runner asked for (on its timeline) without a grant yet, oldest first. */
+export function pendingApprovals(timeline: readonly TimelineEntry[], requests: readonly OperatorRequest[]): PendingApproval[] {
   return timeline
-    .filter((e) => e.type === 'approval.requested' && !has(timeline, 'approval.granted', { step: e.data.step }))
+    .filter((e) => e.type === 'approval.requested' && !approved(requests, String(e.data.step)))
     .map((e) => ({ step: String(e.data.step), reason: String(e.data.reason ?? ''), autoApproveAt: typeof e.data.autoApproveAt === 'number' ? e.data.autoApproveAt : null }));
 }

@@ -177,7 +177,7 @@ export class Runner {
   /** An abort written by an operator on another replica reaches the step running here. */
   async #propagateAborts(): Promise<void> {
     for (const [id, s] of this.#busy) {
-      if (s && !s.operator.signal.aborted && abortRequest(await this.#env.store.listTimeline(id))) s.operator.abort(new Error('aborted by an operator'));
+      if (s && !s.operator.signal.aborted && abortRequest(await this.#env.store.listRequests(id))) s.operator.abort(new Error('aborted by an operator'));
     }
   }
 

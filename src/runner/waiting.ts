@@ -1,5 +1,5 @@
 import type { IncidentState } from '../core/incident.js';
-import { has, pendingApprovals } from './progress.js';
+import { approved, pendingApprovals } from './progress.js';
 import type { Session } from './session.js';
 
 /**
@@ -19,10 +19,10 @@ export class WaitingError extends Error {
  * once; grants it on its own once the auto-approve time has come. True when granted.
  */
 export async function approvalGate(s: Session, step: string, req: { reason: string; autoApproveAfterMs?: number }): Promise<boolean> {
-  const timeline = await s.store.listTimeline(s.incident.id);
-  if (has(timeline, 'approval.granted', { step })) return true;
+  const [timeline, requests] = await Promise.all([s.store.listTimeline(s.incident.id), s.store.listRequests(s.incident.id)]);
+  if (approved(requests, step)) return true;
   const now = s.clock.now();
-  const pending = pendingApprovals(timeline).find((p) => p.step === step);
+  const pending = pendingApprovals(timeline, requests).find((p) => p.step === step);
   if (!pending) {
     const autoApproveAt = req.autoApproveAfterMs === undefined ? null : now + req.autoApproveAfterMs;
     const when = autoApproveAt === null ? 'until an operator approves' : `until an operator approves, or on its own at ${new Date(autoApproveAt).toISOString()}`;
@@ -30,6 +30,7 @@ export async function approvalGate(s: Session, step: string, req: { reason: stri
     return false;
   }
   if (pending.autoApproveAt !== null && pending.autoApproveAt <= now) {
+    await s.store.addRequest({ incidentId: s.incident.id, kind: 'approve', step, actor: 'system:auto-approve', reason: 'nobody answered in time', at: now });
     await s.timeline('approval.granted', `${step} approved automatically: nobody answered in time`, { step, auto: true }, 'system:auto-approve');
     return true;
   }

@@ -6,7 +6,7 @@ import type { Scrubber } from '../core/scrubber.js';
 import type { Database } from './schema.js';
 import { InProcessWakeBus, type WakeBus } from './wakeups.js';
 import type { Dialect } from './migrations/index.js';
-import { toAudit, toHumanTask, toIncident, toLease, toPause, toSignal, toStepRun, toTimeline, toWorkItem } from './rows.js';
+import { toAudit, toHumanTask, toIncident, toLease, toPause, toRequest, toSignal, toStepRun, toTimeline, toWorkItem } from './rows.js';
 import {
   defaultRetryInMs,
   StaleFenceError,
@@ -15,6 +15,7 @@ import {
   type Fence,
   type HumanTask,
   type IncidentPatch,
+  type OperatorRequest,
   type Lease,
   type OpenIncidentInput,
   type Pause,
@@ -505,6 +506,22 @@ export class KyselyStore implements Store {
       .where('status', '=', 'open')
       .executeTakeFirst();
     return Number(res.numUpdatedRows) === 1 ? this.getHumanTask(id) : undefined;
+  }
+
+  // ---- operator requests
+
+  async addRequest(request: OperatorRequest): Promise<{ request: OperatorRequest; created: boolean }> {
+    const res = await this.db
+      .insertInto('operator_requests')
+      .values({ incident_id: request.incidentId, kind: request.kind, step: request.step ?? '', actor: request.actor, reason: this.#text(request.reason), at: request.at })
+      .onConflict((oc) => oc.columns(['incident_id', 'kind', 'step']).doNothing())
+      .executeTakeFirst();
+    const row = await this.db.selectFrom('operator_requests').selectAll().where('incident_id', '=', request.incidentId).where('kind', '=', request.kind).where('step', '=', request.step ?? '').executeTakeFirstOrThrow();
+    return { request: toRequest(row), created: Number(res.numInsertedOrUpdatedRows ?? 0n) === 1 };
+  }
+
+  async listRequests(incidentId: string): Promise<OperatorRequest[]> {
+    return (await this.db.selectFrom('operator_requests').selectAll().where('incident_id', '=', incidentId).orderBy('at').orderBy('kind').orderBy('step').execute()).map(toRequest);
   }
 
   async getHumanTask(id: string): Promise<HumanTask | undefined> {

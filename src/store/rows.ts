@@ -1,8 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { Actor, Incident, IncidentState, PlaybookName, StepRun, StepStatus, TimelineEntry } from '../core/incident.js';
 import type { Confidence, Signal } from '../core/signal.js';
-import type { AuditTable, HumanTasksTable, IncidentsTable, LeasesTable, PausesTable, SignalsTable, StepRunsTable, TimelineTable, WorkItemsTable } from './schema.js';
-import type { AuditEntry, HumanTask, Lease, Pause, WorkItem, WrittenBy } from './store.js';
+import type { AuditTable, HumanTasksTable, OperatorRequestsTable, IncidentsTable, LeasesTable, PausesTable, SignalsTable, StepRunsTable, TimelineTable, WorkItemsTable } from './schema.js';
+import type { AuditEntry, HumanTask, OperatorRequest, Lease, Pause, WorkItem, WrittenBy } from './store.js';
 
 /** Row <-> vocabulary mapping, shared by both backends. */
 const json = <T>(text: string | null): T => (text === null ? (null as T) : (JSON.parse(text) as T));
@@ -93,6 +93,15 @@ export const toHumanTask = (r: Selectable<HumanTasksTable>): HumanTask => ({
   completedAt: numOrNull(r.completed_at),
   completedBy: r.completed_by as Actor | null,
   result: json(r.result_json),
+});
+
+export const toRequest = (r: Selectable<OperatorRequestsTable>): OperatorRequest => ({
+  incidentId: r.incident_id,
+  kind: r.kind as OperatorRequest['kind'],
+  step: r.step === '' ? null : r.step,
+  actor: r.actor as Actor,
+  reason: r.reason,
+  at: num(r.at),
 });
 
 export const toAudit = (r: Selectable<AuditTable>): AuditEntry => ({

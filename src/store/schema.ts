@@ -96,6 +96,15 @@ export interface HumanTasksTable {
   result_json: string | null;
 }
 
+export interface OperatorRequestsTable {
+  incident_id: string;
+  kind: string;
+  step: string;
+  actor: string;
+  reason: string;
+  at: number;
+}
+
 export interface BaselinesTable {
   detector: string;
   key: string;
@@ -121,6 +130,7 @@ export interface Database {
   work_items: WorkItemsTable;
   pauses: PausesTable;
   human_tasks: HumanTasksTable;
+  operator_requests: OperatorRequestsTable;
   baselines: BaselinesTable;
   audit: AuditTable;
 }

@@ -128,6 +128,17 @@ export interface HumanTask {
   result: Record<string, unknown> | null;
 }
 
+/** What an operator asked of an incident: the runner holding it acts on it at the next step boundary. */
+export interface OperatorRequest {
+  incidentId: string;
+  kind: 'abort' | 'approve';
+  /** The step an approval is for; null for a request about the whole incident. */
+  step: string | null;
+  actor: Actor;
+  reason: string;
+  at: number;
+}
+
 export interface AuditEntry {
   seq: number;
   at: number;
@@ -215,6 +226,9 @@ export interface Store {
 
   createHumanTask(task: Omit<HumanTask, 'status' | 'completedAt' | 'completedBy' | 'result'>): Promise<HumanTask>;
   completeHumanTask(id: string, actor: Actor, result: Record<string, unknown>, at: number): Promise<HumanTask | undefined>;
+  /** Records a request once: a second one of the same kind (and step) returns the first and reports created false. */
+  addRequest(request: OperatorRequest): Promise<{ request: OperatorRequest; created: boolean }>;
+  listRequests(incidentId: string): Promise<OperatorRequest[]>;
   getHumanTask(id: string): Promise<HumanTask | undefined>;
   listHumanTasks(filter: { incidentId?: string; status?: HumanTask['status'] }): Promise<HumanTask[]>;
 

@@ -231,10 +231,24 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       t.same((await store.listAudit()).map((a) => a.action), ['resume', 'pause']);
     });
 
+    t.test('operator requests: one per kind and step, the first kept, listed in order', async (t) => {
+      const { incident } = await store.openIncident(openInput('cred-requests'));
+      const abort = { incidentId: incident.id, kind: 'abort' as const, step: null, actor: 'user:bob' as const, reason: 'false positive', at: 10 };
+      t.same(await store.addRequest(abort), { request: abort, created: true });
+      t.same(await store.addRequest({ ...abort, actor: 'user:eve', reason: 'again', at: 11 }), { request: abort, created: false }, 'a second abort keeps the first');
+      const approve = (step: string, at: number) => ({ incidentId: incident.id, kind: 'approve' as const, step, actor: 'user:carol' as const, reason: 'ok', at });
+      const results = await Promise.all([store.addRequest(approve('restore', 12)), store.addRequest(approve('restore', 12))]);
+      t.same(results.map((r) => r.created).sort(), [false, true], 'concurrent approvals of one step record one');
+      await store.addRequest(approve('verify', 13));
+      t.same((await store.listRequests(incident.id)).map((r) => [r.kind, r.step, r.actor]), [['abort', null, 'user:bob'], ['approve', 'restore', 'user:carol'], ['approve', 'verify', 'user:carol']]);
+      t.same(await store.listRequests('no-such-incident'), []);
+    });
+
     t.test('registered secrets never reach a row', async (t) => {
       const secret = 'sk_live_PLANTED_9f8e7d6c5b4a';
       scrubber.register(secret);
       const { incident } = await store.openIncident({ ...openInput('cred-secret'), reason: `leak of ${secret}` });
+      await store.addRequest({ incidentId: incident.id, kind: 'abort', step: null, actor: 'user:bob', reason: `pasted ${secret} by mistake`, at: 1 });
       await store.appendTimeline({ incidentId: incident.id, at: 1, actor: 'system:test', type: 'x', message: `error: key ${secret} invalid`, data: { echoed: `origin_string[${secret}]` } });
       await store.recordSignal({ ...signal('gh:secret'), evidence: { snippet: secret } }, 1);
       await store.enqueueWork({ id: 'w:secret', kind: 'secret', payload: { echoed: secret }, runAt: 1, at: 1 });
@@ -242,7 +256,7 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       await store.failWork(claimed!, `403 for key ${secret}`, 2);
       const work = await store.getWork('w:secret');
       t.match(work?.lastError, '403 for key [REDACTED]');
-      const rows = JSON.stringify([await store.getIncident(incident.id), await store.listTimeline(incident.id), await store.listSignals({}), work]);
+      const rows = JSON.stringify([await store.getIncident(incident.id), await store.listTimeline(incident.id), await store.listSignals({}), work, await store.listRequests(incident.id)]);
       t.notMatch(rows, secret);
       t.match(rows, '[REDACTED]');
     });

@@ -3,6 +3,7 @@ import { initial } from './0001-initial.js';
 import { writers } from './0002-writers.js';
 import { playbookInPlan } from './0003-playbook-in-plan.js';
 import { workQueue } from './0004-work-queue.js';
+import { operatorRequests } from './0005-operator-requests.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -13,6 +14,7 @@ export function migrations(dialect: Dialect): MigrationProvider {
     '0002-writers': writers(dialect),
     '0003-playbook-in-plan': playbookInPlan,
     '0004-work-queue': workQueue(dialect),
+    '0005-operator-requests': operatorRequests(dialect),
   };
   return { getMigrations: async () => all };
 }
