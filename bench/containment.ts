@@ -3,7 +3,8 @@
  * playbook's own steps up to the revoke (as playbooks.ts defines them) run against the
  * simulators at zero latency with a pod termination grace of 0, BENCH_RUNS times (default
  * 200), each on a fresh key; the figure is incident opened -> key deleted at the exchange.
- * Beside it: the simulators' own handling time on that path, measured in the same run.
+ * Beside it: the simulators' own handling time on that path, measured in the same run. Runs
+ * start a second apart, so Bybit's per-second limits (the simulator's too) start fresh each time.
  * Not a test. Run: npm run bench
  */
 import { randomUUID } from 'node:crypto';
@@ -56,6 +57,9 @@ for (let run = 0; run < RUNS; run++) {
   await leakguard.clients.secrets.writeKey(credential.secretId, randomUUID(), JSON.parse(secretJson(key)), 'AWSCURRENT');
   await leakguard.clients.workload.restore(workload, new Date().toISOString(), { replicas: 2 });
   await leakguard.clients.workload.waitForRollout(workload, { pollMs: 5 });
+  // Bybit limits cancel-all to 10 a second per UID: the last run's sweeps must not throttle this
+  // run's pass, as nothing throttles a real incident's first pass but the bot's own trading.
+  await new Promise((r) => setTimeout(r, 1_100));
 
   const simBefore = simHandlingMs();
   const openedAt = Date.now();

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { ManualClock } from '../../src/core/clock.js';
 import type { PlaybookName } from '../../src/core/incident.js';
 import { buildPlan, type PlanStepInput } from '../../src/runner/playbook.js';
-import type { ResponderRegistry } from '../../src/runner/responder.js';
+import type { Responder, ResponderRegistry } from '../../src/runner/responder.js';
 import type { RunnerOptions } from '../../src/runner/runner.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/http/logger.js';
@@ -79,4 +79,22 @@ export function latch() {
   let enter!: () => void;
   const entered = new Promise<void>((r) => (enter = r));
   return { open, opened, enter, entered };
+}
+
+/** Holds its step until the test opens the latch; honours its signal (abort, budget). */
+export function holding() {
+  const l = latch();
+  const hold: Responder = {
+    name: 'hold',
+    params: { type: 'object' },
+    async run(ctx) {
+      l.enter();
+      await Promise.race([
+        l.opened,
+        new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true })),
+      ]);
+      return { status: 'succeeded', outputs: { held: true } };
+    },
+  };
+  return { hold, ...l };
 }

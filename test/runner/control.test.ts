@@ -3,25 +3,7 @@ import { buildPlan } from '../../src/runner/playbook.js';
 import { IncidentError } from '../../src/incidents/errors.js';
 import type { Responder } from '../../src/runner/responder.js';
 import { readEffects } from './fixtures/responders.js';
-import { latch, runnerSetup } from '../helpers/runner-setup.js';
-
-/** Holds its step until the test opens the latch; honours its signal (abort, budget). */
-function holding() {
-  const l = latch();
-  const hold: Responder = {
-    name: 'hold',
-    params: { type: 'object' },
-    async run(ctx) {
-      l.enter();
-      await Promise.race([
-        l.opened,
-        new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true })),
-      ]);
-      return { status: 'succeeded', outputs: { held: true } };
-    },
-  };
-  return { hold, ...l };
-}
+import { holding, runnerSetup } from '../helpers/runner-setup.js';
 
 const types = async (env: { store: { listTimeline(id: string): Promise<{ type: string; actor: string }[]> } }, id: string) => (await env.store.listTimeline(id)).map((e) => e.type);
 const stepsRun = async (env: { store: { listStepRuns(id: string): Promise<{ step: string; status: string }[]> } }, id: string) =>

@@ -3,7 +3,7 @@ import { idempotencyToken, type Responder } from '../../src/runner/responder.js'
 import { readEffects } from './fixtures/responders.js';
 import { buildPlan, validatePlan, type PlanStepInput } from '../../src/runner/playbook.js';
 import { eventually } from '../helpers/runner-child.js';
-import { latch, runnerSetup, withTime } from '../helpers/runner-setup.js';
+import { holding, runnerSetup, withTime } from '../helpers/runner-setup.js';
 
 /** Two steps that only finish when both have started: proves a group runs together. */
 function barrier() {
@@ -31,23 +31,8 @@ const reads: Responder<{ from: string }> = {
   },
 };
 
-/** Holds until the test lets it go (or its step is aborted). */
-function held() {
-  const l = latch();
-  const hold: Responder = {
-    name: 'hold',
-    params: { type: 'object' },
-    async run(ctx) {
-      l.enter();
-      await Promise.race([l.opened, new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }))]);
-      return { status: 'succeeded', outputs: {} };
-    },
-  };
-  return { hold, ...l };
-}
-
 t.test('a sequence in a group: a step with `after` starts once that step is done, while the group\'s other step still runs', async (t) => {
-  const h = held();
+  const h = holding();
   const env = await runnerSetup(t, { responders: { hold: h.hold } });
   const id = await env.open([
     { id: 'drain', step: 'hold', group: 'contain' },
