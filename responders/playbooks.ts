@@ -55,7 +55,8 @@ export const DEFAULT_PLAYBOOKS: Record<PlaybookName, PlaybookDef> = {
   // Containment first: freeze together with cancel on the leaked key, then revoke it at once.
   'break-glass': {
     steps: [
-      { step: 'freeze', group: 'contain' },
+      // The revoke beside it takes the positions snapshot, while its key still works.
+      { step: 'freeze', group: 'contain', params: { snapshotPositions: false } },
       // One pass: an attacker placing orders must not keep the leaked key alive; cancel-new confirms.
       { step: 'cancel', group: 'contain', params: { key: 'target', untilNoneOpen: false } },
       // The leaked key dies right after its own cancel pass, while the pods still drain.

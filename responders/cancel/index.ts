@@ -1,10 +1,11 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
+import type { StepContext } from '../../src/runner/responder.js';
 import { callCtx, credentialOf, exchangeOf, scopeOf, targetOf } from '../lib/context.js';
-import { defineResponder, ms } from '../lib/define.js';
+import { defineResponder, ms, type Outcome } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
 import { askHuman } from '../lib/human.js';
 import { outputsOf } from '../lib/journal.js';
-import { keyParam, loadKey } from '../lib/keys.js';
+import { keyParam, loadKey, type KeyChoice, type LoadedKey } from '../lib/keys.js';
 import { revokeOutputs } from '../revoke/outputs.js';
 import { cancelOutputs } from './outputs.js';
 
@@ -46,15 +47,12 @@ export const cancel = defineResponder({
     }
     const key = await loadKey(ctx, choice);
     const scope = scopeOf(credential);
+    if (!params.untilNoneOpen) return onePass(ctx, choice, key, afterRevoke);
     const open = await exchange.listOpenOrders(key.material, scope, callCtx(ctx));
     const foreign = open.filter((o) => !o.orderLinkId.startsWith(credential.orderLinkPrefix));
     await ctx.checkpoint();
     await ctx.note('cancel.request', `cancel-all with the ${choice} key ${key.hint}: ${open.length} open (${foreign.length} without the bot's prefix)`, { keyHint: key.hint, open: open.length, foreign: foreign.length });
-    const { cancelled, polls, stillOpen } = await exchange.cancelAll(key.material, scope, { ...callCtx(ctx), pollMs: params.pollMs, once: !params.untilNoneOpen });
-    if (stillOpen > 0) {
-      await ctx.note('cancel.partial', `${stillOpen} order(s) still open after one cancel pass with the ${choice} key ${key.hint}; going on so the key dies now: a later cancel sweeps them`, { keyHint: key.hint, stillOpen });
-      return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, cancelled, polls, stillOpen, foreignOrders: foreign.length, afterRevoke }, message: `${cancelled} cancel(s) acknowledged, ${stillOpen} order(s) still open; the next cancel sweeps them` };
-    }
+    const { cancelled, polls } = await exchange.cancelAll(key.material, scope, { ...callCtx(ctx), pollMs: params.pollMs });
     await ctx.note('cancel.done', `nothing open any more (${cancelled} cancelled, ${polls} look(s))`, { cancelled, polls });
     return {
       status: 'succeeded',
@@ -63,3 +61,16 @@ export const cancel = defineResponder({
     };
   },
 });
+
+/**
+ * The pass before a revoke: one cancel round and one look, no count beforehand and no wait for
+ * the cancels to land, so the key dies as soon as it can; what is still open is said, and a
+ * later cancel with the new key sweeps it.
+ */
+async function onePass(ctx: StepContext, choice: KeyChoice, key: LoadedKey, afterRevoke: boolean): Promise<Outcome<Static<typeof cancelOutputs.schema>>> {
+  await ctx.checkpoint();
+  const { cancelled, polls, stillOpen } = await exchangeOf(ctx).cancelAll(key.material, scopeOf(credentialOf(ctx)), { ...callCtx(ctx), once: true });
+  if (stillOpen > 0) await ctx.note('cancel.partial', `${stillOpen} order(s) still open after one cancel pass with the ${choice} key ${key.hint}; going on so the key dies now: a later cancel sweeps them`, { keyHint: key.hint, stillOpen });
+  else await ctx.note('cancel.done', `nothing open any more after one pass (${cancelled} cancelled)`, { cancelled, polls });
+  return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, cancelled, polls, stillOpen, afterRevoke }, message: stillOpen ? `${cancelled} cancel(s) acknowledged, ${stillOpen} order(s) still open; the next cancel sweeps them` : `${cancelled} order(s) cancelled in one pass` };
+}

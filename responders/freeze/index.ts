@@ -2,9 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { alert } from '../lib/alert.js';
 import { client, credentialOf } from '../lib/context.js';
 import { defineResponder, ms } from '../lib/define.js';
-import { lastOutputs } from '../lib/journal.js';
 import { snapshotPositions } from '../lib/positions.js';
-import { revokeOutputs } from '../revoke/outputs.js';
 import { freezeOutputs } from './outputs.js';
 
 const Params = Type.Object({ pollMs: ms(250, 10), snapshotPositions: Type.Boolean({ default: true }) }, { additionalProperties: false });
@@ -41,10 +39,7 @@ export const freeze = defineResponder({
       await ctx.clock.sleep(params.pollMs, ctx.signal);
     }
     await ctx.note('freeze.no_pods', `no pod of ${w.namespace}/${w.deployment} is left`);
-    // In break-glass the revoke may have run while the pods drained: it took the snapshot while its key still worked.
-    const atRevoke = lastOutputs(ctx, revokeOutputs)?.positions;
-    if (atRevoke) await ctx.note('freeze.positions', 'positions were snapshot at the revoke, when trading stopped');
-    const snapshot = params.snapshotPositions && !atRevoke ? await snapshotPositions(ctx, 'latest', 'freeze') : { positions: null };
+    const snapshot = params.snapshotPositions ? await snapshotPositions(ctx, 'latest', 'freeze') : { positions: null };
     return { status: 'succeeded', outputs: { frozenReplicas: previousReplicas, refreezes, ...snapshot }, message: `no pod left (had ${previousReplicas})` };
   },
 });

@@ -76,9 +76,13 @@ async function revokeKey(ctx: StepContext, choice: KeyChoice, unlessCurrent: boo
     await stillWorks(ctx, key);
     alreadyGone = false;
   } else {
-    const master = credential.account.masterKey ? await client(ctx, 'masterKey')(credential, ctx.signal) : undefined;
-    // Deleting the target while the freeze still drains the pods: nothing trades after this, so the positions are read now, with the key.
-    if (choice === 'target' && !lastOutputs(ctx, freezeOutputs)) snapshot = (await snapshotPositions(ctx, 'target', 'revoke')).positions ?? undefined;
+    // No freeze snapshot (break-glass revokes while the pods drain): nothing trades once the key is gone, so the positions are read now, with it.
+    const snapshotNow = choice === 'target' && !lastOutputs(ctx, freezeOutputs)?.positions;
+    const [master, positions] = await Promise.all([
+      credential.account.masterKey ? client(ctx, 'masterKey')(credential, ctx.signal) : undefined,
+      snapshotNow ? snapshotPositions(ctx, 'target', 'revoke') : undefined,
+    ]);
+    snapshot = positions?.positions ?? undefined;
     await ctx.checkpoint();
     ({ alreadyGone } = await exchange.revokeKey({ keyId: key.keyId, material: key.material, master, account: credential.account.uid }, callCtx(ctx)));
   }

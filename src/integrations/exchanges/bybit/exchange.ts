@@ -61,10 +61,17 @@ export class BybitExchange implements Exchange {
 
   async listOpenOrders(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<OpenOrder[]> {
     const found = new Map<string, OpenOrder>();
-    for (const q of orderQueries(scope, 'order/realtime')) {
-      const list = await this.#client.pages('order/realtime', key, ctx, async (sdk, cursor) =>
-        paged(await sdk.getActiveOrders({ ...(q as GetAccountOrdersParamsV5), limit: 50, ...(cursor ? { cursor } : {}) }), (r) => r.list, (r) => r.nextPageCursor),
-      );
+    // The queries go out together (each pages on its own): a scope's few queries stay within the per-second limit.
+    const queries = orderQueries(scope, 'order/realtime');
+    const lists = await Promise.all(
+      queries.map((q) =>
+        this.#client.pages('order/realtime', key, ctx, async (sdk, cursor) =>
+          paged(await sdk.getActiveOrders({ ...(q as GetAccountOrdersParamsV5), limit: 50, ...(cursor ? { cursor } : {}) }), (r) => r.list, (r) => r.nextPageCursor),
+        ),
+      ),
+    );
+    for (const [i, list] of lists.entries()) {
+      const q = queries[i]!;
       for (const o of list) {
         const order: OpenOrder = {
           category: q.category,
@@ -97,14 +104,13 @@ export class BybitExchange implements Exchange {
     });
   }
 
+  /** One cancel-all per query, sent together: the round is as fast as its slowest call. */
   async #cancelRound(key: KeyMaterial, queries: ScopeQuery[], ctx?: CallContext): Promise<string[]> {
-    const acked: string[] = [];
-    for (const q of queries) {
+    const answers = await Promise.all(
       // The SDK's OrderFilterV5 lacks OcoOrder and BidirectionalTpslOrder, which cancel-all.mdx lists for spot.
-      const res = await this.#client.request('order/cancel-all', key, ctx, (sdk) => sdk.cancelAllOrders(q as CancelAllOrdersParamsV5));
-      acked.push(...(res.list ?? []).map((o) => orderKey({ category: q.category, orderId: o.orderId })));
-    }
-    return acked;
+      queries.map(async (q) => ({ q, res: await this.#client.request('order/cancel-all', key, ctx, (sdk) => sdk.cancelAllOrders(q as CancelAllOrdersParamsV5)) })),
+    );
+    return answers.flatMap(({ q, res }) => (res.list ?? []).map((o) => orderKey({ category: q.category, orderId: o.orderId })));
   }
 
   async positions(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<Position[]> {
