@@ -21,7 +21,8 @@ const CALLS_PER_SECOND = 2;
 
 export class CloudTrailLookup {
   readonly #sdk: CloudTrailClient;
-  readonly #recent: number[] = [];
+  /** Calls of the last second: from when each left until its answer came (AWS counts a call when it arrives). */
+  readonly #recent: { at: number }[] = [];
   readonly #classify = classifyAws(SYSTEM, { no_permission: 'allow cloudtrail:LookupEvents for LeakGuard\'s role' });
 
   constructor(
@@ -37,7 +38,7 @@ export class CloudTrailLookup {
     const found: SecretAccess[] = [];
     let token: string | undefined;
     do {
-      await this.#pace(signal);
+      const slot = await this.#pace(signal);
       const out = await call({ system: SYSTEM, operation: 'LookupEvents', clock: this.clock, policy: this.policy, classify: this.#classify, ...(signal ? { signal } : {}) }, (s) =>
         this.#sdk.send(
           new LookupEventsCommand({
@@ -51,6 +52,8 @@ export class CloudTrailLookup {
           { abortSignal: s },
         ),
       );
+      // AWS counts the call when it arrives, which may be later than it left: its slot ends when the answer is in.
+      slot.at = this.clock.now();
       for (const e of out.Events ?? []) found.push(toAccess(e.EventTime, e.EventName, e.Username, e.AccessKeyId, e.CloudTrailEvent));
       token = out.NextToken;
     } while (token);
@@ -58,11 +61,13 @@ export class CloudTrailLookup {
   }
 
   /** Keeps to AWS's rate so paging never trips ThrottlingException on its own. */
-  async #pace(signal?: AbortSignal): Promise<void> {
+  async #pace(signal?: AbortSignal): Promise<{ at: number }> {
     const now = this.clock.now();
-    while (this.#recent.length && this.#recent[0]! <= now - 1000) this.#recent.shift();
-    if (this.#recent.length >= CALLS_PER_SECOND) await this.clock.sleep(this.#recent[0]! + 1000 - now, signal);
-    this.#recent.push(this.clock.now());
+    while (this.#recent.length && this.#recent[0]!.at <= now - 1000) this.#recent.shift();
+    if (this.#recent.length >= CALLS_PER_SECOND) await this.clock.sleep(this.#recent[0]!.at + 1000 - now, signal);
+    const slot = { at: this.clock.now() };
+    this.#recent.push(slot);
+    return slot;
   }
 
   destroy(): void {
