@@ -14,9 +14,9 @@ const Params = Type.Object(
     key: keyParam('target'),
     pollMs: ms(300, 10),
     /**
-     * False for the pass before a revoke: one cancel round and one look; orders still open are
-     * counted and the step succeeds, so the leaked key dies now and a later cancel with the new
-     * key sweeps them. True: the step looks until the exchange reports nothing open.
+     * False for the pass before a revoke: one cancel round and no look, so the leaked key dies
+     * now and a later cancel with the new key sweeps what is left. True: the step looks until
+     * the exchange reports nothing open.
      */
     untilNoneOpen: Type.Boolean({ default: true }),
   },
@@ -63,14 +63,13 @@ export const cancel = defineResponder({
 });
 
 /**
- * The pass before a revoke: one cancel round and one look, no count beforehand and no wait for
- * the cancels to land, so the key dies as soon as it can; what is still open is said, and a
- * later cancel with the new key sweeps it.
+ * The pass before a revoke: one cancel round, no count beforehand and no look afterwards, so
+ * the key dies as soon as it can; the exchange's acknowledgements are said, and a later cancel
+ * with the new key proves nothing is left open.
  */
 async function onePass(ctx: StepContext, choice: KeyChoice, key: LoadedKey, afterRevoke: boolean): Promise<Outcome<Static<typeof cancelOutputs.schema>>> {
   await ctx.checkpoint();
-  const { cancelled, polls, stillOpen } = await exchangeOf(ctx).cancelAll(key.material, scopeOf(credentialOf(ctx)), { ...callCtx(ctx), once: true });
-  if (stillOpen > 0) await ctx.note('cancel.partial', `${stillOpen} order(s) still open after one cancel pass with the ${choice} key ${key.hint}; going on so the key dies now: a later cancel sweeps them`, { keyHint: key.hint, stillOpen });
-  else await ctx.note('cancel.done', `nothing open any more after one pass (${cancelled} cancelled)`, { cancelled, polls });
-  return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, cancelled, polls, stillOpen, afterRevoke }, message: stillOpen ? `${cancelled} cancel(s) acknowledged, ${stillOpen} order(s) still open; the next cancel sweeps them` : `${cancelled} order(s) cancelled in one pass` };
+  const { cancelled, polls } = await exchangeOf(ctx).cancelAll(key.material, scopeOf(credentialOf(ctx)), { ...callCtx(ctx), once: true });
+  await ctx.note('cancel.pass', `one cancel pass with the ${choice} key ${key.hint}: ${cancelled} cancel(s) acknowledged; going on so the key dies now, without waiting for them to land: a later cancel proves none is left`, { keyHint: key.hint, cancelled });
+  return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, cancelled, polls, afterRevoke }, message: `${cancelled} cancel(s) acknowledged in one pass; the next cancel proves none is left` };
 }

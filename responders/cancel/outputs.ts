@@ -14,7 +14,7 @@ export const cancelOutputs = defineOutputs(
       keyHint: Type.Optional(Type.String()),
       cancelled: Type.Optional(Type.Integer()),
       polls: Type.Optional(Type.Integer()),
-      /** Left open by a single pass (untilNoneOpen false); a later cancel sweeps them. */
+      /** Written by releases whose single pass looked afterwards: what it still found open. */
       stillOpen: Type.Optional(Type.Integer()),
       /** Open orders without the bot's prefix: placed by someone else. */
       foreignOrders: Type.Optional(Type.Integer()),

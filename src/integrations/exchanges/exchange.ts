@@ -89,17 +89,16 @@ export interface CallContext {
   signal?: AbortSignal;
 }
 
-/** How cancelAll looks again: every `pollMs` (the adapter's default otherwise); with `once`, one round and one look only. */
+/** How cancelAll looks again: every `pollMs` (the adapter's default otherwise); with `once`, one cancel round and no look. */
 export interface SweepContext extends CallContext {
   pollMs?: number;
   once?: boolean;
 }
 
-/** What a cancelAll did: orders the exchange acknowledged, looks taken, and what the last look still found open (0 unless `once`). */
+/** What a cancelAll did: orders the exchange acknowledged and the looks it took to see none open (0 with `once`). */
 export interface Swept {
   cancelled: number;
   polls: number;
-  stillOpen: number;
 }
 
 /**

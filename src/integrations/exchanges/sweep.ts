@@ -9,7 +9,7 @@ export interface SweepOptions {
   /** Gives up after this much clock time when the caller set no signal. */
   budgetMs: number;
   signal?: AbortSignal;
-  /** One cancel round and one look, then return what is still open instead of looking again. */
+  /** One cancel round and no look: the pass before a revoke, which must not wait for the cancels to land. */
   once?: boolean;
   /**
    * Asks the exchange to cancel; returns the ids it acknowledged. `open` is null before the
@@ -25,7 +25,8 @@ export const orderKey = (o: Pick<OpenOrder, 'category' | 'orderId'>): string => 
  * Cancels, then looks until the exchange reports nothing open: a cancel-all answer is only an
  * acknowledgement. An order that was never acknowledged (placed after the cancel, e.g. by
  * whoever holds a leaked key) triggers another cancel round. With `once` it stops after the
- * first look: the pass before a revoke, which must not keep the key alive.
+ * first round, unproved: the pass before a revoke, which must not keep the key alive; a later
+ * sweep with the new key proves nothing is left.
  */
 export async function sweep(opts: SweepOptions): Promise<Swept> {
   const acked = new Set<string>();
@@ -44,10 +45,11 @@ export async function sweep(opts: SweepOptions): Promise<Swept> {
     });
   try {
     for (const id of await opts.cancel(null)) acked.add(id);
+    if (opts.once) return { cancelled: acked.size, polls };
     for (;;) {
       open = await opts.list();
       polls++;
-      if (open.length === 0 || opts.once) return { cancelled: acked.size, polls, stillOpen: open.length };
+      if (open.length === 0) return { cancelled: acked.size, polls };
       if (open.some((o) => !acked.has(orderKey(o)))) for (const id of await opts.cancel(open)) acked.add(id);
       if (opts.clock.now() + opts.pollMs > deadline) throw giveUp(`the cancel did not land within ${opts.budgetMs} ms`);
       await opts.clock.sleep(opts.pollMs, opts.signal);
