@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { checkCredentials } from './checks/credentials.js';
+import { StartupReport } from './checks/report.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Credential } from './core/credential.js';
 import { Scrubber } from './core/scrubber.js';
@@ -74,7 +75,8 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   const credentials = deps.runner?.credentials ?? ((id: string) => byId.get(id));
   const runner = new Runner({ ...deps.runner, credentials, store, responders, clock, clients: { ...clients }, logger });
   const incidents = new Incidents({ store, clock, responders, clients, credentials, wake: (id) => runner.wake(id) });
-  const app = await buildApp({ config, store, scrubber, clock, logger });
+  const startup = new StartupReport(config.credentials.map((c) => c.id));
+  const app = await buildApp({ config, store, scrubber, clock, logger, startup });
 
   let closing: Promise<void> | undefined;
   return {
@@ -92,10 +94,14 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
       // The check never holds anything up: a leak must be answered even if one credential is misconfigured.
       void checkCredentials(config.credentials, clients)
         .then((problems) => {
+          startup.done(problems);
           for (const p of problems) logger.error({ credential: p.credentialId }, `startup check: ${p.credentialId}: ${p.problem}`);
           if (!problems.length) logger.info({ credentials: config.credentials.length }, 'startup check passed');
         })
-        .catch((err: unknown) => logger.error({ err }, 'startup check failed to run'));
+        .catch((err: unknown) => {
+          startup.failed(scrubber.scrub((err as Error).message));
+          logger.error({ err }, 'startup check failed to run');
+        });
     },
     close: (graceMs = 5_000) =>
       (closing ??= (async () => {

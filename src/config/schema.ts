@@ -14,6 +14,25 @@ const Server = Type.Object(
     bodyLimit: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 1024 * 1024, description: 'largest request body in bytes' }),
     egressIps: Type.Array(Type.String(), { default: [], description: "LeakGuard's own egress IPs; added to every new key's IP list" }),
     shutdownGraceMs: Type.Integer({ minimum: 0, default: 10_000 }),
+    // What keeps a flood of clients, or slow ones, from starving the service (and its /healthz).
+    requestTimeoutMs: Type.Integer({ minimum: 100, default: 10_000, description: 'a request, headers and body, must arrive within this; a slower one is cut off with 408' }),
+    idleTimeoutMs: Type.Integer({ minimum: 100, default: 30_000, description: 'a connection with nothing sent or received for this long is closed' }),
+    keepAliveTimeoutMs: Type.Integer({ minimum: 100, default: 5_000, description: 'how long a kept-alive connection may wait for its next request' }),
+    maxConnections: Type.Integer({ minimum: 1, default: 1_024, description: 'open connections at most; more are refused at once, before they hold a file descriptor for long' }),
+    rateLimit: Type.Object(
+      {
+        max: Type.Integer({ minimum: 1, default: 600, description: 'requests per client IP and window, on every route' }),
+        windowMs: Type.Integer({ minimum: 1_000, default: 60_000 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    metrics: Type.Object(
+      {
+        cacheMs: Type.Integer({ minimum: 0, default: 5_000, description: '/metrics answers from a copy this old at most, so scraping it costs nothing' }),
+        tokenSha256: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 hex of a bearer token /metrics then requires; never the token' })),
+      },
+      { additionalProperties: false, default: {} },
+    ),
   },
   { additionalProperties: false, default: {} },
 );

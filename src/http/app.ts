@@ -4,7 +4,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
 import { healthRoutes } from './health.js';
 import { metricsPlugin } from './metrics.js';
-import { registerProblemHandlers } from './problem.js';
+import { connectionLimits, registerLimits } from './limits.js';
+import { frameworkError, notFound, registerProblemHandlers } from './problem.js';
 
 /**
  * Builds the HTTP app without listening: tests call `inject`, `serve` listens. Routes are
@@ -18,9 +19,13 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: true,
+    frameworkErrors: frameworkError,
+    ...connectionLimits(ctx.config.server),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('leakguard', ctx);
   registerProblemHandlers(app);
+  await registerLimits(app, ctx.config.server);
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFound);
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-request-id', String(req.id));
     return typeof payload === 'string' ? ctx.scrubber.scrub(payload) : payload;

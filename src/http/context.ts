@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
 import type { Scrubber } from '../core/scrubber.js';
+import type { StartupReport } from '../checks/report.js';
 import type { Config } from '../config/schema.js';
 import type { Store } from '../store/store.js';
 
@@ -11,6 +12,8 @@ export interface AppContext {
   scrubber: Scrubber;
   clock: Clock;
   logger: Logger;
+  /** The startup check's findings per credential. */
+  startup: StartupReport;
 }
 
 declare module 'fastify' {

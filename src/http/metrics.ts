@@ -1,20 +1,53 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { sendProblem } from './problem.js';
 
-/** Prometheus metrics; one registry per app so several apps (tests, replicas) never clash. */
+/**
+ * Prometheus metrics; one registry per app so several apps (tests, replicas) never clash.
+ * /metrics answers from a copy at most `server.metrics.cacheMs` old (rendering every series is
+ * the costly part, and a scraper must not be a way to starve the service), and asks for a bearer
+ * token when `server.metrics.tokenSha256` is set.
+ */
 export const metricsPlugin = fp(async (app) => {
+  const { config, clock, startup } = app.leakguard;
+  const { cacheMs, tokenSha256 } = config.server.metrics;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'leakguard_' });
   const requests = new Counter({ name: 'leakguard_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
   const duration = new Histogram({ name: 'leakguard_http_request_seconds', help: 'HTTP request duration', labelNames: ['method', 'route'], registers: [registry] });
+  new Gauge({
+    name: 'leakguard_credential_check_failing',
+    help: 'Problems the startup check found per credential (0: checked and fine); absent until the check ran',
+    labelNames: ['credential'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const c of startup.credentials()) this.set({ credential: c.id }, c.problems.length);
+    },
+  });
   app.decorate('metrics', registry);
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     duration.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', async (_req, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+
+  let cached: { text: Promise<string>; at: number } | undefined;
+  app.get('/metrics', async (req, reply) => {
+    if (tokenSha256 && !bearerMatches(req.headers.authorization, tokenSha256)) {
+      return sendProblem(reply.header('www-authenticate', 'Bearer'), req, { status: 401, title: 'Unauthorized', detail: 'send the metrics token as "Authorization: Bearer TOKEN" (server.metrics.tokenSha256 holds its SHA-256)' });
+    }
+    if (!cached || clock.now() - cached.at >= cacheMs) cached = { text: registry.metrics(), at: clock.now() };
+    return reply.type(registry.contentType).send(await cached.text);
+  });
 });
+
+function bearerMatches(header: string | undefined, sha256Hex: string): boolean {
+  const token = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
+  if (!token) return false;
+  return timingSafeEqual(createHash('sha256').update(token).digest(), Buffer.from(sha256Hex, 'hex'));
+}
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** RFC 9457 problem details: what went wrong and what to do next; never a stack trace. */
@@ -26,12 +29,16 @@ export class HttpProblem extends Error {
 }
 
 export function sendProblem(reply: FastifyReply, req: FastifyRequest, p: Omit<Problem, 'type' | 'instance' | 'requestId'>): FastifyReply {
-  const body: Problem = { type: 'about:blank', ...p, instance: req.url, requestId: String(req.id) };
-  return reply.code(p.status).type(PROBLEM_TYPE).send(body);
+  // Fastify's own refusals (frameworkError) skip the app's onSend hook: the id and the scrubbed URL are set here too.
+  const instance = req.server.leakguard?.scrubber.scrub(req.url) ?? req.url;
+  const body: Problem = { type: 'about:blank', ...p, instance, requestId: String(req.id) };
+  return reply.code(p.status).header('x-request-id', String(req.id)).type(PROBLEM_TYPE).send(body);
 }
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
+  408: 'Request Timeout',
+  431: 'Request Header Fields Too Large',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
@@ -56,5 +63,36 @@ export function registerProblemHandlers(app: FastifyInstance): void {
     }
     return sendProblem(reply, req, { status, title: TITLES[status] ?? 'Error', detail: err.message });
   });
-  app.setNotFoundHandler((req, reply) => sendProblem(reply, req, { status: 404, title: 'Not Found', detail: `no route ${req.method} ${req.url.split('?')[0]}; see GET /docs for the API` }));
+}
+
+/** The not-found answer (registered with the rate limit in front of it, see app.ts). */
+export function notFound(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(reply, req, { status: 404, title: 'Not Found', detail: `no route ${req.method} ${req.url.split('?')[0]}; check the method and the path` });
+}
+
+/** Fastify's own refusals before routing (a URL that does not decode, a path parameter too long). */
+export function frameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const detail = err.code === 'FST_ERR_BAD_URL' ? 'the URL does not decode (a "%" must start a %XX escape); encode the path and send it again' : `${err.message}; correct the URL and send it again`;
+  return sendProblem(reply, req, { status: 400, title: 'Bad Request', detail });
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; detail: string }> = {
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, detail: 'the request did not arrive in time (server.requestTimeoutMs); send it again, whole and at once' },
+  HPE_HEADER_OVERFLOW: { status: 431, detail: 'the request headers are larger than LeakGuard accepts; send fewer or shorter headers' },
+};
+
+/**
+ * What Node's HTTP parser refuses before Fastify sees a request (malformed HTTP, headers too
+ * large, a request that never finished arriving): a problem on the raw socket, then the socket is closed.
+ */
+export function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const known = CLIENT_ERRORS[err.code ?? ''] ?? { status: 400, detail: 'the request is not valid HTTP/1.1; check the client or proxy that sent it' };
+  const requestId = randomUUID();
+  const title = TITLES[known.status] ?? STATUS_CODES[known.status] ?? 'Error';
+  const body = JSON.stringify({ type: 'about:blank', title, status: known.status, detail: known.detail, requestId } satisfies Problem);
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${known.status} ${title}\r\nContent-Type: ${PROBLEM_TYPE}; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy();
 }

@@ -11,7 +11,7 @@ export function classifyKubernetes(err: unknown, operation: string): Integration
   const message = typeof body === 'string' ? safeStatusMessage(body) : ((body as { message?: string } | undefined)?.message ?? (err as Error).message);
   const kinds: Record<number, [FailureKind, string]> = {
     401: ['invalid_key', "LeakGuard's Kubernetes token is not accepted; check its service account or kubeconfig"],
-    403: ['no_permission', "grant LeakGuard's service account get/list/watch/patch on deployments, deployments/scale, pods, pods/log, secrets and externalsecrets (infra/kubernetes/rbac.yaml)"],
+    403: ['no_permission', "grant LeakGuard's service account get/list/watch/patch on deployments, deployments/scale, pods, pods/log, secrets and externalsecrets"],
     404: ['not_found', 'check the credential\'s workload (namespace, deployment) and delivery settings in the config'],
     409: ['conflict', 'the object changed under LeakGuard; the operation is re-read and retried'],
     422: ['invalid_request', 'this is a LeakGuard bug in the patch; report it with the log line'],
