@@ -6,6 +6,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import type { Credential } from './core/credential.js';
 import { Scrubber } from './core/scrubber.js';
 import { ConfigError } from './config/load.js';
+import { configWarnings } from './config/warnings.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/logger.js';
@@ -70,6 +71,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     if (!deps.clients) clients.close();
     throw err;
   }
+  for (const warning of configWarnings(config, process.env)) logger.warn(`config: ${warning}`);
   if (!deps.store) logger.info({ store: store.dialect, url: store.dialect === 'postgres' ? redactUrl(config.store.url) : config.store.url }, 'store ready');
   const byId = new Map<string, Credential>(config.credentials.map((c) => [c.id, c]));
   const credentials = deps.runner?.credentials ?? ((id: string) => byId.get(id));

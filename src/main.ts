@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { checkCredentials } from './checks/credentials.js';
 import { ConfigError, loadConfig } from './config/load.js';
+import { configWarnings } from './config/warnings.js';
 import { systemClock } from './core/clock.js';
 import { Scrubber } from './core/scrubber.js';
 import { createLogger } from './http/logger.js';
@@ -71,8 +72,8 @@ async function command(argv: string[], io: Io, serveOptions: ServeOptions): Prom
   }
   const load = (path: string) => checked(path, serveOptions.responders ?? defaultResponders);
   if (command === 'config' && rest[0] === 'check' && rest[1]) {
-    load(rest[1]);
-    io.out(`${rest[1]}: valid`);
+    const warnings = configWarnings(load(rest[1]), process.env);
+    io.out(warnings.length ? `${rest[1]}: valid, with ${warnings.length} warning(s):\n${warnings.map((w) => `  - ${w}`).join('\n')}` : `${rest[1]}: valid`);
     return 0;
   }
   if (command === 'serve' || command === 'check') {

@@ -25,14 +25,17 @@ export function envOverrides(exchanges: ExchangeList): Record<string, string> {
   return { ...OVERRIDES, ...Object.fromEntries(fromExchanges) };
 }
 
-export function applyEnvOverrides(doc: unknown, env: NodeJS.ProcessEnv, exchanges: ExchangeList): unknown {
+/** The document with the overrides applied, and which variable set which path (problems there name the variable). */
+export function applyEnvOverrides(doc: unknown, env: NodeJS.ProcessEnv, exchanges: ExchangeList): { doc: unknown; setBy: Map<string, string> } {
   const out = (typeof doc === 'object' && doc !== null ? structuredClone(doc) : {}) as Record<string, unknown>;
+  const setBy = new Map<string, string>();
   for (const [name, path] of Object.entries(envOverrides(exchanges))) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     setPath(out, path.split('.'), parseValue(raw));
+    setBy.set(path, name);
   }
-  return out;
+  return { doc: out, setBy };
 }
 
 function parseValue(raw: string): unknown {

@@ -29,12 +29,22 @@ function validatorFor(exchanges: ExchangeList): ValidateFunction<Config> {
   return validate;
 }
 
-/** Validates an already-parsed document, applying defaults; throws ConfigError listing every problem. */
-export function parseConfig(doc: unknown, source = 'config', exchanges: ExchangeList = defaultExchanges): Config {
+/**
+ * Validates an already-parsed document, applying defaults; throws ConfigError listing every
+ * problem. `setBy` names the environment variable that set a path, for problems found there.
+ */
+export function parseConfig(doc: unknown, source = 'config', exchanges: ExchangeList = defaultExchanges, setBy = new Map<string, string>()): Config {
   const value = structuredClone(doc ?? {});
   const validate = validatorFor(exchanges);
   if (validate(value)) return checkSemantics(value, source, exchanges);
-  throw new ConfigError(source, formatErrors(validate.errors ?? []));
+  throw new ConfigError(source, formatErrors(validate.errors ?? []).map((p) => fromEnv(p, setBy)));
+}
+
+/** "server.port: must be integer" -> "server.port (set by LEAKGUARD_PORT): must be integer"; the value is not repeated (it may be a URL with a password). */
+function fromEnv(problem: string, setBy: Map<string, string>): string {
+  const path = problem.slice(0, problem.indexOf(':'));
+  const name = [...setBy].find(([p]) => path === p || path.startsWith(`${p}.`) || path.startsWith(`${p}[`))?.[1];
+  return name ? `${path} (set by the environment variable ${name})${problem.slice(path.length)}` : problem;
 }
 
 /** Reads a YAML file, applies LEAKGUARD_* environment overrides, validates. */
@@ -51,7 +61,8 @@ export function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env, e
   } catch (err) {
     throw new ConfigError(path, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }
-  return parseConfig(applyEnvOverrides(doc ?? {}, env, exchanges), path, exchanges);
+  const overridden = applyEnvOverrides(doc ?? {}, env, exchanges);
+  return parseConfig(overridden.doc, path, exchanges, overridden.setBy);
 }
 
 /** Rules a JSON schema cannot say: unique ids, references between sections, and each exchange's own rules. */
@@ -96,10 +107,15 @@ function formatErrors(errors: ErrorObject[]): string[] {
   return [...out];
 }
 
+/** The forms a union allows: its constants ("bybit", "binance"), or its objects by their fields ({env: …} or {secretsManager: …}) and what they are for. */
 function describeUnion(e: ErrorObject): string {
-  const branches = (e.parentSchema as { anyOf?: Array<{ const?: unknown }> } | undefined)?.anyOf ?? [];
-  const consts = branches.map((b) => b.const).filter((c) => c !== undefined);
-  return consts.length === branches.length && consts.length ? ` (${consts.map((c) => JSON.stringify(c)).join(', ')})` : '';
+  const parent = e.parentSchema as { anyOf?: Array<{ const?: unknown; properties?: Record<string, unknown> }>; description?: string } | undefined;
+  const branches = parent?.anyOf ?? [];
+  if (!branches.length) return '';
+  if (branches.every((b) => b.const !== undefined)) return ` (${branches.map((b) => JSON.stringify(b.const)).join(', ')})`;
+  if (!branches.every((b) => b.properties)) return '';
+  const forms = branches.map((b) => `{${Object.keys(b.properties!).map((k) => `${k}: …`).join(', ')}}`).join(' or ');
+  return `: ${forms}${parent?.description ? ` (${parent.description})` : ''}`;
 }
 
 /** "/credentials/1/workload" -> "credentials[1].workload" */

@@ -49,13 +49,41 @@ t.test('help, usage errors and unknown commands', async (t) => {
 
 t.test('config check: 0 for a valid file, 2 with every problem for an invalid one', async (t) => {
   const ok = io();
+  const env = ['LEAKGUARD_GITHUB_WEBHOOK_SECRET', 'LEAKGUARD_EVENTBRIDGE_API_KEY', 'LEAKGUARD_SLACK_WEBHOOK_URL'];
+  for (const name of env) process.env[name] = 'set-for-this-test';
+  t.teardown(() => env.forEach((name) => delete process.env[name]));
   t.equal(await main(['config', 'check', example], ok.io), 0);
-  t.equal(ok.out(), `${example}: valid`);
+  t.equal(ok.out(), `${example}: valid`, 'the example, with its environment set, has nothing to warn about');
   const bad = tempFile('bad.yaml', 'server:\n  port: http\nplaybooks:\n  emergency:\n    steps: [{ step: freeze, params: { pollMs: -1 } }]\n');
   const res = io();
   t.equal(await main(['config', 'check', bad], res.io), 2);
   t.match(res.err(), `${bad} is not a valid LeakGuard config`);
   t.match(res.err(), 'server.port: must be integer');
+});
+
+t.test('config check warns, still exit 0, on a config that protects nothing or turns on a detector it cannot run', async (t) => {
+  const empty = io();
+  t.equal(await main(['config', 'check', tempFile('empty.yaml', '')], empty.io), 0);
+  t.match(empty.out(), /valid, with 1 warning\(s\):\n  - credentials: none configured, so LeakGuard protects no key/);
+  const detectors = io();
+  const file = tempFile('detectors.yaml', stringify({ detectors: { github: { enabled: true }, eventbridge: { enabled: true, apiKey: { env: 'LG_TEST_UNSET_EVENTBRIDGE_KEY' } } } }));
+  t.equal(await main(['config', 'check', file], detectors.io), 0);
+  t.match(detectors.out(), 'detectors.github.webhookSecret: not set while the detector is enabled');
+  t.match(detectors.out(), 'detectors.eventbridge.apiKey: the environment variable LG_TEST_UNSET_EVENTBRIDGE_KEY is not set here');
+});
+
+t.test('a bad value from the environment is reported against its variable; a secret written in place of a reference says the allowed forms', async (t) => {
+  process.env.LEAKGUARD_PORT = 'eighty';
+  t.teardown(() => delete process.env.LEAKGUARD_PORT);
+  const port = io();
+  t.equal(await main(['config', 'check', tempFile('port.yaml', 'server: {port: 8080}\n')], port.io), 2);
+  t.match(port.err(), 'server.port (set by the environment variable LEAKGUARD_PORT): must be integer');
+  t.notMatch(port.err(), 'eighty', 'the value itself is not repeated');
+  delete process.env.LEAKGUARD_PORT;
+  const plain = io();
+  t.equal(await main(['config', 'check', tempFile('plain.yaml', stringify({ detectors: { github: { enabled: true, webhookSecret: 'my-plain-webhook-secret' } } }))], plain.io), 2);
+  t.match(plain.err(), 'detectors.github.webhookSecret: must be one of the allowed forms: {env: …} or {secretsManager: …} (where a secret value lives; never the value itself)');
+  t.notMatch(plain.err(), 'my-plain-webhook-secret');
 });
 
 t.test('serve and check need a config file', async (t) => {
@@ -85,7 +113,7 @@ t.test('serve in this process: listens, answers, runs the startup check, shuts d
   // No credentials, no Slack, no EventBridge bus: it starts all the same.
   const running = await serve(parseConfig({ server: { port: 0 }, store: { url: join(dir, 'lg.db') } }), { handleSignals: false, scrubber, logger: createLogger(scrubber, { destination: log.stream }) });
   t.teardown(() => running.shutdown('test teardown'));
-  t.same(await (await fetch(`${running.url}/readyz`)).json(), { status: 'ready' });
+  t.match(await (await fetch(`${running.url}/readyz`)).json(), { status: 'ready', startupCheck: { failing: [] } });
   await eventually(async () => (log.text().includes('"msg":"startup check passed"') ? true : undefined), 'the startup check');
   await running.shutdown('test');
   await running.shutdown('again');
