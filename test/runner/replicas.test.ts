@@ -97,7 +97,9 @@ t.test('a runner frozen with SIGSTOP past its lease and then resumed with SIGCON
   holder.child.kill('SIGCONT');
   // The frozen step wakes at its open gate, finds the lease gone and stops.
   await holder.waitFor((e) => e.type === 'lease.lost' && e.incidentId === incident.id);
-  await new Promise((r) => setTimeout(r, 500)); // a few more polls of the resumed process
+  // To the end of its life: a graceful stop waits for all it still had running, so whatever it would write is written by its exit.
+  holder.child.kill('SIGTERM');
+  t.match(await holder.exited, { code: 0 }, 'the resumed process stopped cleanly');
   t.equal(await snapshot(), atResolve, 'the resumed process wrote nothing');
   exactlyOnce(t, dir);
   const timeline = await ts.store.listTimeline(incident.id);

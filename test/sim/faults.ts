@@ -34,6 +34,8 @@ export class FaultInjector {
   readonly #throttled: (op: string) => ThrottleAnswer;
   /** Every operation seen, in order: tests assert on what reached the simulator. */
   readonly calls: string[] = [];
+  /** Every operation a latency fault held back, in order: tests assert on it instead of on wall-clock time. */
+  readonly delayed: string[] = [];
 
   constructor(clock: Clock, throttled: (op: string) => ThrottleAnswer) {
     this.#clock = clock;
@@ -70,6 +72,7 @@ export class FaultInjector {
       }
       armed.remaining -= 1;
       if (f.kind === 'latency') {
+        this.delayed.push(op);
         await new Promise((r) => setTimeout(r, f.ms));
         continue;
       }
