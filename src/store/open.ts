@@ -7,6 +7,7 @@ import type { Scrubber } from '../core/scrubber.js';
 import { KyselyStore } from './kysely-store.js';
 import { migrations, type Dialect } from './migrations/index.js';
 import { PgWakeBus, type WakeLogger } from './pg-wakeups.js';
+import { cachingStatements } from './sqlite-statements.js';
 import type { Database } from './schema.js';
 import type { Store } from './store.js';
 
@@ -61,7 +62,7 @@ function sqlite(path: string): Kysely<Database> {
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 5000');
   database.pragma('synchronous = NORMAL');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
 }
 
 /** `?schema=` is ours, not libpq's: take it off the URL before pg sees it. */
