@@ -58,7 +58,8 @@ export const DEFAULT_PLAYBOOKS: Record<PlaybookName, PlaybookDef> = {
       // The revoke beside it takes the positions snapshot, while its key still works.
       { step: 'freeze', group: 'contain', params: { snapshotPositions: false } },
       // One pass: an attacker placing orders must not keep the leaked key alive; cancel-new confirms.
-      { step: 'cancel', group: 'contain', params: { key: 'target', untilNoneOpen: false } },
+      // Its budget is short and it is not retried: the revoke waits for it, whatever its end.
+      { step: 'cancel', group: 'contain', timeoutMs: 2_000, retries: 0, params: { key: 'target', untilNoneOpen: false } },
       // The leaked key dies right after its own cancel pass, while the pods still drain.
       { step: 'revoke', group: 'contain', after: 'cancel', params: { key: 'target' } },
       { step: 'rotate', params: { stage: 'AWSCURRENT' } },

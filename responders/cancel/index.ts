@@ -69,7 +69,18 @@ export const cancel = defineResponder({
  */
 async function onePass(ctx: StepContext, choice: KeyChoice, key: LoadedKey, afterRevoke: boolean): Promise<Outcome<Static<typeof cancelOutputs.schema>>> {
   await ctx.checkpoint();
-  const { cancelled, polls } = await exchangeOf(ctx).cancelAll(key.material, scopeOf(credentialOf(ctx)), { ...callCtx(ctx), once: true });
+  const swept = await exchangeOf(ctx)
+    .cancelAll(key.material, scopeOf(credentialOf(ctx)), { ...callCtx(ctx), once: true })
+    .catch((err: unknown) => {
+      // Best effort by design: the revoke must not wait for a retry, and the sweep with the new key proves what is left.
+      if (ctx.signal.aborted) throw err;
+      return err as Error;
+    });
+  if (swept instanceof Error) {
+    await ctx.note('cancel.pass_failed', `the cancel pass with the ${choice} key ${key.hint} failed (${swept.message}); going on so the key dies now: a later cancel with the new key sweeps what is open`, { keyHint: key.hint });
+    return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, cancelled: 0, polls: 0, afterRevoke }, message: 'the cancel pass failed; the next cancel, with the new key, sweeps what is open' };
+  }
+  const { cancelled, polls } = swept;
   await ctx.note('cancel.pass', `one cancel pass with the ${choice} key ${key.hint}: ${cancelled} cancel(s) acknowledged; going on so the key dies now, without waiting for them to land: a later cancel proves none is left`, { keyHint: key.hint, cancelled });
   return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, cancelled, polls, afterRevoke }, message: `${cancelled} cancel(s) acknowledged in one pass; the next cancel proves none is left` };
 }

@@ -103,7 +103,7 @@ const StepSpec = Type.Object(
     retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 20 })),
     backoffMs: Type.Optional(Type.Integer({ minimum: 0 })),
     group: Type.Optional(Type.String({ description: 'adjacent steps with the same group run together' })),
-    after: Type.Optional(Type.String({ minLength: 1, description: 'in a group: start once this earlier step of the group is done' })),
+    after: Type.Optional(Type.String({ minLength: 1, description: 'in a group: start once this earlier step of the group has ended (done, or failed on every attempt)' })),
     approval: Type.Optional(Type.Object({ reason: Type.String(), autoApproveAfterMs: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: false })),
   },
   { additionalProperties: false },

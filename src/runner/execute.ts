@@ -76,12 +76,14 @@ export async function drive(s: Session): Promise<void> {
     // Each step of the batch runs to its end; a pause, an abort or an escalation then takes effect at the boundary above.
     const results = await Promise.all(
       lanes(todo).map(async (lane) => {
+        let last: Awaited<ReturnType<typeof runStep>>['kind'] = 'done';
         for (const { step, progress } of lane) {
           if (progress.kind !== 'run') continue;
-          const end = (await runStep(s, step)).kind;
-          if (end !== 'done') return end;
+          last = (await runStep(s, step)).kind;
+          // A step that failed for good does not hold back the next one (see PlanStep.after); the boundary above then handles the failure.
+          if (last !== 'done' && last !== 'exhausted') return last;
         }
-        return 'done' as const;
+        return last;
       }),
     );
     if (results.includes('stopped')) return;
@@ -92,7 +94,7 @@ export async function drive(s: Session): Promise<void> {
 
 /**
  * The batch as lanes that run side by side: a step with `after` goes at the end of that step's
- * lane and starts once it is done; every other step is a lane of its own.
+ * lane and starts once it has ended; every other step is a lane of its own.
  */
 function lanes<T extends { step: PlanStep }>(todo: T[]): T[][] {
   const laneOf = new Map<string, T[]>();

@@ -21,8 +21,10 @@ export interface PlanStep {
   /** Adjacent steps with the same group run together. */
   group?: string;
   /**
-   * In a group: start once this earlier step of the group is done, so the group holds a
-   * sequence beside its other steps (break-glass: freeze, beside cancel then revoke).
+   * In a group: start once this earlier step of the group has ended, done or failed on every
+   * attempt, so the group holds a sequence beside its other steps (break-glass: freeze, beside
+   * cancel then revoke). A failed step does not hold the next one back (a cancel that cannot
+   * work must not keep a leaked key alive); the incident still fails at the group's end.
    */
   after?: string;
   /** Wait for an operator (or the time) before the step starts. */

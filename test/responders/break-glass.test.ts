@@ -128,3 +128,41 @@ t.test('cancels that take longer than the pass before the revoke: the leaked key
   t.ok(world.bybit.keys().find((k) => k.apiKey === leaked.apiKey)?.deletedAt, 'the leaked key is deleted');
   t.equal(seen.openAfterSweep, 0, 'cancel-new, with the new key, left nothing open');
 });
+
+t.test('a cancel pass that fails does not keep the leaked key alive: the revoke goes on, and the sweep with the new key ends the orders', async (t) => {
+  const env = await responderWorld(t);
+  const { world } = env;
+  const leaked = world.accounts.botKey;
+  await env.botTrading(leaked.apiKey.slice(0, 4));
+  world.bybit.faults.inject('POST /v5/order/cancel-all', { kind: 'error', status: 503, body: 'upstream unavailable', times: 1_000 });
+  const openOrders = () => world.bybit.orders().filter((o) => ['New', 'PartiallyFilled', 'Untriggered'].includes(o.orderStatus)).length;
+  const seen: Record<string, number> = {};
+  env.hooks.push((e) => {
+    // Bybit answers again once the key is gone, for the sweep with the new key.
+    if (e.type === 'step.finished' && e.step === 'revoke') world.bybit.faults.clear();
+    if (e.type === 'step.finished' && e.step === 'cancel-new') seen.openAfterSweep = openOrders();
+  });
+  const incident = await env.open(fastPlan('break-glass'));
+  env.runner.start();
+  const done = await env.waitForState(incident.id, ['resolved', 'needs_attention', 'aborted'], 90_000);
+  t.equal(done.state, 'resolved', await why(env, incident.id));
+  t.ok(world.bybit.keys().find((k) => k.apiKey === leaked.apiKey)?.deletedAt, 'the leaked key is deleted');
+  t.match((await env.store.listTimeline(incident.id)).find((e) => e.type === 'cancel.pass_failed')?.message, /cancel pass with the target key .* failed/);
+  t.equal(seen.openAfterSweep, 0, 'cancel-new, with the new key, left nothing open');
+});
+
+t.test('a cancel pass that hangs past its budget fails, yet the revoke runs right after it and the incident asks for a person', async (t) => {
+  const env = await responderWorld(t);
+  const { world } = env;
+  const leaked = world.accounts.botKey;
+  world.bybit.faults.inject('POST /v5/order/cancel-all', { kind: 'latency', ms: 3_000 });
+  const plan = fastPlan('break-glass', (p) => void (p.steps.find((s) => s.id === 'cancel')!.timeoutMs = 300));
+  const incident = await env.open(plan);
+  env.runner.start();
+  const done = await env.waitForState(incident.id, ['resolved', 'needs_attention', 'aborted'], 90_000);
+  t.equal(done.state, 'needs_attention', 'a step failed: a person looks');
+  const runs = await env.store.listStepRuns(incident.id);
+  t.same(runs.filter((r) => r.step === 'cancel').map((r) => r.status), ['failed'], 'one attempt, no retry');
+  t.ok(runs.some((r) => r.step === 'revoke' && r.status === 'succeeded'), 'the revoke ran after the failed cancel');
+  t.ok(world.bybit.keys().find((k) => k.apiKey === leaked.apiKey)?.deletedAt, 'the leaked key is deleted');
+});

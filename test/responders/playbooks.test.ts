@@ -12,7 +12,9 @@ t.test('every default playbook is valid against the responders', async (t) => {
 t.test("the runbook's time budgets and the playbooks' shapes", async (t) => {
   const bg = playbookPlan('break-glass');
   const budget = (id: string) => bg.steps.find((s) => s.id === id)?.timeoutMs;
-  t.same([budget('freeze'), budget('cancel'), budget('revoke'), budget('rotate'), budget('restore')], [30_000, 60_000, 60_000, 120_000, 300_000]);
+  t.same([budget('freeze'), budget('cancel-new'), budget('revoke'), budget('rotate'), budget('restore')], [30_000, 60_000, 60_000, 120_000, 300_000]);
+  t.equal(budget('cancel'), 2_000, "the pass before the revoke has 2 s, not the runbook's 60: the revoke waits for it");
+  t.equal(bg.steps.find((s) => s.id === 'cancel')?.retries, 0, 'and is not retried');
   t.same(bg.steps.map((s) => `${s.id}${s.group ? `@${s.group}` : ''}`), ['freeze@contain', 'cancel@contain', 'revoke@contain', 'rotate', 'promote', 'cancel-new', 'restore', 'verify', 'notify']);
   t.same(bg.steps.find((s) => s.id === 'cancel-new')?.params, { key: 'new' });
   t.same(bg.steps.find((s) => s.id === 'cancel')?.params, { key: 'target', untilNoneOpen: false }, 'one pass with the leaked key before it is revoked');
