@@ -97,7 +97,7 @@ t.test('unknown alerts, repositories and disabled secret scanning answer 404 Not
   const { sim, repo, token } = await world(t.teardown);
   await sim.createAlert(repo, { secret: SECRET });
   sim.addRepo({ org: 'acme', name: 'no-scanning', secretScanning: false });
-  for (const path of ['/repos/acme/trading-bot/secret-scanning/alerts/2', '/repos/acme/nope/secret-scanning/alerts/1', '/repos/acme/no-scanning/secret-scanning/alerts/1', '/repos/acme/trading-bot/secret-scanning/alerts/x', '/repos/acme/trading-bot/git/commits/abc', '/nope']) {
+  for (const path of ['/repos/acme/trading-bot/secret-scanning/alerts/2', '/repos/acme/nope/secret-scanning/alerts/1', '/repos/acme/no-scanning/secret-scanning/alerts/1', '/repos/acme/trading-bot/secret-scanning/alerts/x', '/repos/acme/trading-bot/git/commits/abc', '/repos/acme/%zz/secret-scanning/alerts/1', '/nope']) {
     const res = await gh(sim, path, token);
     t.equal(res.status, 404, path);
     t.equal(res.body.message, 'Not Found');

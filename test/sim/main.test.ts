@@ -20,11 +20,13 @@ t.test('npm run sim starts every simulator, writes the ports file, stops on SIGT
   }
   t.ok(existsSync(portsFile));
   const urls = JSON.parse(readFileSync(portsFile, 'utf8')) as Record<string, string>;
-  t.same(Object.keys(urls).sort(), ['binance', 'bybit', 'cloudtrail', 'eventbridge', 'kubernetes', 'secretsmanager', 'slack']);
+  t.same(Object.keys(urls).sort(), ['binance', 'bybit', 'cloudtrail', 'eventbridge', 'github', 'githubToken', 'kubernetes', 'secretsmanager', 'slack']);
   const time = (await fetch(`${urls.bybit}/v5/market/time`).then((r) => r.json())) as { retCode: number };
   t.equal(time.retCode, 0, 'bybit answers');
   const k8s = await fetch(`${urls.kubernetes}/apis/apps/v1/namespaces/prod/deployments/live-trading-bot`);
   t.equal(k8s.status, 401, 'kubernetes answers, and wants its token');
+  const repo = await fetch(`${urls.github}/repos/example-trading/live-trading-bot`, { headers: { authorization: `Bearer ${urls.githubToken}` } });
+  t.equal(repo.status, 200, 'github answers the ports file\'s token');
   const state = (await fetch(`${urls.kubernetes}/_sim/state`).then((r) => r.json())) as Record<string, unknown>;
   t.ok(JSON.stringify(state).includes('live-trading-bot'));
   t.match(out, /bybit\s+http:\/\/127\.0\.0\.1:\d+/);

@@ -9,10 +9,11 @@ import { AWS_TEST_CREDENTIALS, startWorld, WORLD } from './world.js';
 const { values } = parseArgs({ options: { 'ports-file': { type: 'string' }, delivery: { type: 'string', default: 'direct' } } });
 const delivery = values.delivery === 'external-secrets' ? 'external-secrets' : 'direct';
 const world = await startWorld({ delivery });
-if (values['ports-file']) writeFileSync(values['ports-file'], `${JSON.stringify(world.urls, null, 2)}\n`);
+if (values['ports-file']) writeFileSync(values['ports-file'], `${JSON.stringify({ ...world.urls, githubToken: world.githubToken }, null, 2)}\n`);
 for (const [name, url] of Object.entries(world.urls)) console.log(`${name.padEnd(15)} ${url}`);
 console.log(`slack webhook   ${world.slackWebhook}`);
 console.log(`kubernetes      bearer token "${world.kubernetes.token}", deployment ${WORLD.namespace}/${WORLD.deployment} (${delivery} delivery)`);
+console.log(`github          token "${world.githubToken}" (repo, admin:org_hook), repository ${WORLD.githubOrg}/${WORLD.githubRepo}`);
 console.log(`aws             access key ${AWS_TEST_CREDENTIALS.accessKeyId} (simulator-only credentials)`);
 console.log('simulators running; Ctrl-C stops them');
 

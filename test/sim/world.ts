@@ -9,6 +9,7 @@ import { BinanceSim } from './binance/server.js';
 import { SlackSim } from './slack.js';
 import { KubernetesSim } from './kubernetes/index.js';
 import { SimulatedBot } from './bot.js';
+import { GitHubSim } from './github/index.js';
 
 /**
  * Every simulator wired together, seeded with the runbook's setup: a Bybit master account
@@ -38,6 +39,8 @@ export const WORLD = {
   orderPrefix: 'ltb-',
   leakguardIp: '10.0.0.7',
   botIp: '10.0.1.20',
+  githubOrg: 'example-trading',
+  githubRepo: 'live-trading-bot',
 } as const;
 
 const [[AWS_KEY_ID, AWS_SECRET]] = Object.entries(DEFAULT_CREDENTIALS) as [[string, string]];
@@ -53,8 +56,11 @@ export interface World {
   binance: BinanceSim;
   slack: SlackSim;
   bot: SimulatedBot;
+  github: GitHubSim;
+  /** A classic token for the GitHub simulator with the scopes the detector needs (repo, admin:org_hook). */
+  githubToken: string;
   slackWebhook: string;
-  urls: Record<'secretsmanager' | 'eventbridge' | 'cloudtrail' | 'kubernetes' | 'bybit' | 'binance' | 'slack', string>;
+  urls: Record<'secretsmanager' | 'eventbridge' | 'cloudtrail' | 'kubernetes' | 'bybit' | 'binance' | 'slack' | 'github', string>;
   accounts: { masterUid: number; subUid: number; master: ApiKey; botKey: ApiKey };
   close(): Promise<void>;
 }
@@ -71,14 +77,15 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const bybit = new BybitSim({ clock });
   const binance = new BinanceSim({ clock });
   const slack = new SlackSim({ clock });
+  const github = new GitHubSim({ clock });
   const kubernetes = new KubernetesSim({
     clock,
     podStartMs: opts.podStartMs ?? 300,
     controllerDelayMs: 50,
     readSecret: async (id) => secretsManager.secret(id)?.versions.find((v) => v.stages.includes('AWSCURRENT'))?.secretString,
   });
-  const servers = await Promise.all([secretsManager.start(), eventBridge.start(), cloudTrail.start(), bybit.start(), binance.start(), slack.start(), kubernetes.start()]);
-  const [sm, eb, ct, by, bn, sl, k8s] = servers;
+  const servers = await Promise.all([secretsManager.start(), eventBridge.start(), cloudTrail.start(), bybit.start(), binance.start(), slack.start(), kubernetes.start(), github.start()]);
+  const [sm, eb, ct, by, bn, sl, k8s, gh] = servers;
 
   const masterUid = bybit.addMaster(1448939).uid;
   const subUid = bybit.addSubAccount(masterUid, 53888000).uid;
@@ -92,6 +99,8 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   bybit.seed({ markPrices: { BTCUSDT: '60000' }, positions: [{ uid: subUid, category: 'linear', symbol: 'BTCUSDT', side: 'Buy', size: '0.5', avgPrice: '58000' }] });
   secretsManager.seedSecret({ name: WORLD.masterSecretId, secretString: secretJson(master, 'leakguard master key') });
   secretsManager.seedSecret({ name: WORLD.secretId, secretString: secretJson(botKey) });
+  github.addRepo({ org: WORLD.githubOrg, name: WORLD.githubRepo, visibility: 'private' });
+  const githubToken = github.addClassicToken(['repo', 'admin:org_hook']);
 
   const bot = new SimulatedBot({ bybitUrl: by.url, secretsManager: { url: sm.url, ...AWS_TEST_CREDENTIALS }, tradeEveryMs: opts.tradeEveryMs ?? 200, ip: WORLD.botIp });
   bot.attach(kubernetes);
@@ -142,8 +151,10 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
     binance,
     slack,
     bot,
+    github,
+    githubToken,
     slackWebhook: slack.addWebhook(),
-    urls: { secretsmanager: sm.url, eventbridge: eb.url, cloudtrail: ct.url, bybit: by.url, binance: bn.url, slack: sl.url, kubernetes: k8s.url },
+    urls: { secretsmanager: sm.url, eventbridge: eb.url, cloudtrail: ct.url, bybit: by.url, binance: bn.url, slack: sl.url, kubernetes: k8s.url, github: gh.url },
     accounts: { masterUid, subUid, master, botKey },
     close: async () => {
       bot.detach();

@@ -223,13 +223,18 @@ export const ROUTES: Route[] = [
 
 /** Matches a request path against the documented paths; the values of `{…}` segments. */
 export function match(method: string, path: string): { route: Route; params: Record<string, string> } | null {
-  const parts = path.split('/');
+  let parts: string[];
+  try {
+    parts = path.split('/').map(decodeURIComponent);
+  } catch {
+    return null; // a malformed %-escape names no resource
+  }
   for (const route of ROUTES) {
     if (route.method !== method) continue;
     const want = route.path.split('/');
     if (want.length !== parts.length) continue;
     const params: Record<string, string> = {};
-    if (want.every((w, i) => (w.startsWith('{') ? ((params[w.slice(1, -1)] = decodeURIComponent(parts[i]!)), parts[i] !== '') : w === parts[i]))) {
+    if (want.every((w, i) => (w.startsWith('{') ? ((params[w.slice(1, -1)] = parts[i]!), parts[i] !== '') : w === parts[i]))) {
       return { route, params };
     }
   }
