@@ -163,6 +163,8 @@ t.test('ping: the fixture\'s shape; a form hook gets payload=… signed as sent;
   t.ok(await new Webhooks({ secret: HOOK_SECRET }).verify(sent.body, sent.headers['x-hub-signature-256'] as string), 'signed over the form body');
   t.equal(JSON.parse(new URLSearchParams(sent.body).get('payload')!).alert.number, alert.number);
   t.equal(rx.received.at(-2)!.headers['x-github-delivery'], sent.headers['x-github-delivery'], 'one GUID for every hook the event goes to');
+  await sim.ping(hook);
+  t.equal(form.received.length, 1, 'a ping goes to the hook it names only');
 });
 
 t.test('the deliveries API: newest first, cursor pages, status filter; failures recorded; redelivery keeps the GUID', async (t) => {

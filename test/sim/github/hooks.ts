@@ -74,8 +74,13 @@ export class Hooks {
 
   /** Sends the event to every hook of the organization that takes it; resolves with the attempts. */
   send(org: Account, event: string, payloadFor: (hook: Hook) => unknown, meta: { action: string | null; repositoryId: number | null }): Promise<DeliveryRecord[]> {
+    const hooks = this.hooks.filter((h) => h.org.id === org.id && h.active && (h.events.includes('*') || h.events.includes(event)));
+    return this.sendTo(hooks, event, payloadFor, meta);
+  }
+
+  /** Sends one event (one GUID) to these hooks, e.g. a ping to the hook it tests. */
+  sendTo(hooks: Hook[], event: string, payloadFor: (hook: Hook) => unknown, meta: { action: string | null; repositoryId: number | null }): Promise<DeliveryRecord[]> {
     const guid = randomUUID();
-    const hooks = this.hooks.filter((h) => h.org.id === org.id && h.active && (event === 'ping' || h.events.includes('*') || h.events.includes(event)));
     return Promise.all(hooks.map((h) => this.#attempt(h, { guid, event, payload: payloadFor(h), redelivery: false, ...meta })));
   }
 

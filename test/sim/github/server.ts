@@ -220,7 +220,7 @@ export class GitHubSim {
   }
 
   ping(hook: Hook): Promise<DeliveryRecord[]> {
-    return this.hooks.send(hook.org, 'ping', (h) => pingPayload(h, this.urls, this.actor), { action: null, repositoryId: null }).then((all) => all.filter((d) => d.hookId === hook.id));
+    return this.hooks.sendTo([hook], 'ping', (h) => pingPayload(h, this.urls, this.actor), { action: null, repositoryId: null });
   }
 
   // ---- alert life cycle: each change sends its webhook and resolves once delivered ----
