@@ -10,7 +10,8 @@ export type WorkResult = 'done' | { retryAt: number };
  * lapse and another runs the item again.
  */
 export interface WorkHandler {
-  run(item: WorkItem): Promise<WorkResult>;
+  /** `signal` aborts when the claim is lost (taken over after it lapsed): stop, another worker runs the item. */
+  run(item: WorkItem, signal: AbortSignal): Promise<WorkResult>;
   /** The wait after the n-th failure; the queue's exponential default when absent. */
   retryInMs?(failures: number): number;
 }
@@ -61,10 +62,11 @@ export class Worker {
     const { store, clock, logger, handlers } = this.opts;
     const handler = handlers[item.kind]!;
     const at = { workId: item.id, kind: item.kind, incidentId: item.incidentId };
+    const claim = this.#keepClaim(item);
     try {
       let result: WorkResult;
       try {
-        result = await handler.run(item);
+        result = await handler.run(item, claim.lost);
       } catch (err) {
         const failed = await store.failWork(item, err instanceof Error ? err.message : String(err), clock.now(), handler.retryInMs?.(item.attempts + 1));
         if (failed?.status === 'dead') logger.error({ ...at, err, attempts: failed.attempts }, `work item dead-lettered after ${failed.attempts} failures`);
@@ -77,6 +79,32 @@ export class Worker {
     } catch (err) {
       // The store is unreachable: the claim lapses and the item is claimed again.
       logger.error({ ...at, err }, 'could not record the end of a work item; it is run again once its claim lapses');
+    } finally {
+      await claim.stop();
     }
+  }
+
+  /**
+   * Extends the item's claim every third of its time to live while the handler runs, so a
+   * long handler (a fetch retried with backoff) is not run a second time beside itself; a
+   * refused extension means another worker has it, and the handler's signal says so.
+   */
+  #keepClaim(item: WorkItem): { lost: AbortSignal; stop(): Promise<void> } {
+    const { store, clock, claimTtlMs, logger } = this.opts;
+    const done = new AbortController();
+    const lost = new AbortController();
+    const loop = (async () => {
+      for (;;) {
+        await clock.sleep(claimTtlMs / 3, done.signal).catch(() => {});
+        if (done.signal.aborted) return;
+        // A store that does not answer proves nothing: try again; the claim may lapse meanwhile, and handlers are idempotent.
+        const kept = await store.extendWork(item, clock.now() + claimTtlMs).catch(() => true);
+        if (!kept) {
+          logger.warn({ workId: item.id, kind: item.kind }, 'lost the claim on a work item while running it; another worker runs it');
+          return lost.abort(new Error(`the claim on work item ${item.id} was taken over`));
+        }
+      }
+    })();
+    return { lost: lost.signal, stop: () => (done.abort(), loop) };
   }
 }

@@ -444,6 +444,11 @@ export class KyselyStore implements Store {
     return released;
   }
 
+  async extendWork(claimed: WorkItem, until: number): Promise<boolean> {
+    const res = await this.#ourClaim(claimed).set({ claimed_until: until }).executeTakeFirst();
+    return Number(res.numUpdatedRows) === 1;
+  }
+
   async getWork(id: string): Promise<WorkItem | undefined> {
     const row = await this.db.selectFrom('work_items').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toWorkItem(row);

@@ -215,6 +215,8 @@ export interface Store {
   failWork(claimed: WorkItem, error: string, now: number, retryInMs?: number): Promise<WorkItem | undefined>;
   /** Hands a claimed item back untried (not a failure), to be claimed again from `runAt`; false when the claim is stale. */
   releaseWork(claimed: WorkItem, runAt: number): Promise<boolean>;
+  /** Keeps a live claim until `until` while its holder still works on the item; false when the claim is no longer this one (lapsed and taken, or finished). */
+  extendWork(claimed: WorkItem, until: number): Promise<boolean>;
   getWork(id: string): Promise<WorkItem | undefined>;
   listWork(filter: { kind?: string; incidentId?: string; status?: WorkItem['status']; limit?: number }): Promise<WorkItem[]>;
   /** When the earliest pending item of `kinds` can next be claimed (its runAt, or the end of a live claim). */

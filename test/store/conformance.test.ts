@@ -178,6 +178,9 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       t.equal(await store.completeWork(a!, 1_700), false, 'stale complete refused');
       t.equal(await store.failWork(a!, 'late', 1_700), undefined, 'stale fail refused');
       t.equal(await store.releaseWork(a!, 1_700), false, 'stale release refused');
+      t.equal(await store.extendWork(a!, 9_000), false, 'stale extension refused');
+      t.equal(await store.extendWork(b!, 2_900), true, 'the live claim is extended');
+      t.same(await claim('c', 2_800), [], 'and holds past its first time to live');
       t.match(await store.getWork('w:lapse'), { status: 'pending', attempts: 0, claimedBy: 'b' });
       t.equal(await store.releaseWork(b!, 5_000), true, 'handed back untried');
       t.match(await store.getWork('w:lapse'), { status: 'pending', attempts: 0, claimedBy: null, runAt: 5_000 });
