@@ -1,3 +1,6 @@
+import { LiteralSet } from './literal-set.js';
+import { secretForms } from './secret-forms.js';
+
 /**
  * Removes every registered secret value from text. Field-name redaction alone is not
  * enough: exchanges echo keys inside error messages, so anything leaving the process
@@ -5,38 +8,44 @@
  */
 export const REDACTED = '[REDACTED]';
 
-/** Values shorter than this are not registered: they would mangle ordinary text. */
+/** Values (and forms) shorter than this are not registered: they would mangle ordinary text. */
 const MIN_SECRET_LENGTH = 6;
 
+/** Where an error text is cut for a message (`excerpt`). */
+export const EXCERPT_LENGTH = 200;
+
 export class Scrubber {
-  #values = new Set<string>();
-  #pattern: RegExp | null = null;
+  #registered = new Set<string>();
+  /** Every form of every registered value (secret-forms.ts). */
+  #forms = new LiteralSet(MIN_SECRET_LENGTH);
 
   register(value: string | undefined | null): void {
-    if (!value || value.length < MIN_SECRET_LENGTH || this.#values.has(value)) return;
-    this.#values.add(value);
-    // Variants the value may take inside other text: URL-encoded and JSON-escaped.
-    for (const v of [encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]) this.#values.add(v);
-    this.#pattern = null;
+    if (!value || value.length < MIN_SECRET_LENGTH || this.#registered.has(value)) return;
+    this.#registered.add(value);
+    for (const form of secretForms(value)) this.#forms.add(form);
   }
 
   get size(): number {
-    return this.#values.size;
+    return this.#forms.size;
   }
 
   scrub(text: string): string {
-    if (this.#values.size === 0 || !text) return text;
-    if (!this.#pattern) {
-      // Longest first, so a value that contains another is removed whole.
-      const alternatives = [...this.#values].sort((a, b) => b.length - a.length).map(escapeRegExp);
-      this.#pattern = new RegExp(alternatives.join('|'), 'g');
-    }
-    return text.replace(this.#pattern, REDACTED);
+    return this.#forms.replaceAll(text, REDACTED);
+  }
+
+  /**
+   * A text (an error body another system sent) for a message: scrubbed first, then cut to
+   * `max` characters. Cutting first could split a secret and leave its first part, which no
+   * longer matches.
+   */
+  excerpt(text: string, max = EXCERPT_LENGTH): string {
+    const clean = this.scrub(text);
+    return clean.length > max ? `${clean.slice(0, max)}…` : clean;
   }
 
   /** Scrubs every string inside a JSON-like value, returning a copy. */
   scrubDeep<T>(value: T): T {
-    if (this.#values.size === 0) return value;
+    if (this.#forms.size === 0) return value;
     return JSON.parse(this.scrub(JSON.stringify(value ?? null))) as T;
   }
 
@@ -49,8 +58,4 @@ export class Scrubber {
     }
     return new Error(this.scrub(String(err)));
   }
-}
-
-function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -69,7 +69,7 @@ export function createClients(config: Config, deps: ClientDeps): LeakGuardClient
     cloudtrail,
     events,
     slack,
-    workload: new WorkloadClient(kc, deps.clock, deps.policy),
+    workload: new WorkloadClient(kc, deps.clock, deps.scrubber, deps.policy),
     externalSecrets: new ExternalSecretsClient(kc, deps.clock, deps.scrubber, deps.policy),
     exchanges,
     egressIps: config.server.egressIps,

@@ -98,7 +98,7 @@ export class SlackNotifier {
           operation: 'post message',
           kind: retryable ? 'unavailable' : 'invalid_request',
           retryable,
-          detail: `${res.status} ${body || 'no body'}`,
+          detail: `${res.status} ${this.scrubber.excerpt(body) || 'no body'}`,
           action: ACTIONS[body] ?? (retryable ? 'Slack is failing; the message is retried' : 'check notifiers.slack.webhookUrl'),
           status: res.status,
           code: body,

@@ -14,7 +14,7 @@ const W: Workload = { namespace: 'edit-test', deployment: 'nginx', selector: 'ap
 async function setup(t: Test, replicas = 3) {
   const env = await startSim(t);
   env.seedNginx(replicas);
-  const client = new WorkloadClient(env.kc, env.clock, FAST_POLICY);
+  const client = new WorkloadClient(env.kc, env.clock, new Scrubber(), FAST_POLICY);
   return { ...env, client };
 }
 
@@ -168,8 +168,8 @@ t.test('a kubeconfig file (with a context) works as well as in-cluster config', 
       'current-context': 'other',
     }),
   );
-  const client = new WorkloadClient(kubeConfigFrom({ kubeconfig: file, context: 'prod' }), sim.clock, FAST_POLICY);
+  const client = new WorkloadClient(kubeConfigFrom({ kubeconfig: file, context: 'prod' }), sim.clock, new Scrubber(), FAST_POLICY);
   t.equal((await client.listPods(W)).length, 1);
-  const wrong = new WorkloadClient(kubeConfigFrom({ kubeconfig: file }), sim.clock, FAST_POLICY);
+  const wrong = new WorkloadClient(kubeConfigFrom({ kubeconfig: file }), sim.clock, new Scrubber(), FAST_POLICY);
   await t.rejects(wrong.listPods(W), { kind: 'invalid_key', message: /token is not accepted/ });
 });

@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import type { Scrubber } from '../../core/scrubber.js';
 import { call, DEFAULT_POLICY, type CallPolicy } from '../call.js';
-import { classifyKubernetes, SYSTEM } from './classify.js';
+import { kubernetesClassifier, SYSTEM } from './classify.js';
 
 const GROUP = 'external-secrets.io';
 const VERSION = 'v1beta1';
@@ -29,7 +29,7 @@ export class ExternalSecretsClient {
   }
 
   #call<T>(operation: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
-    return call({ system: SYSTEM, operation, clock: this.clock, policy: this.policy, classify: classifyKubernetes, ...(signal ? { signal } : {}) }, fn);
+    return call({ system: SYSTEM, operation, clock: this.clock, policy: this.policy, classify: kubernetesClassifier(this.scrubber), ...(signal ? { signal } : {}) }, fn);
   }
 
   /** Sets the force-sync annotation to `token` (idempotent for one token). */

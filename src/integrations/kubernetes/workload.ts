@@ -4,7 +4,8 @@ import type { Clock } from '../../core/clock.js';
 import type { Credential } from '../../core/credential.js';
 import { call, DEFAULT_POLICY, type CallPolicy } from '../call.js';
 import { IntegrationError } from '../errors.js';
-import { classifyKubernetes, SYSTEM } from './classify.js';
+import type { Scrubber } from '../../core/scrubber.js';
+import { kubernetesClassifier, SYSTEM } from './classify.js';
 import { rolloutState } from './rollout-status.js';
 
 export type Workload = Credential['workload'];
@@ -35,19 +36,22 @@ export class WorkloadClient {
   readonly #apps: AppsV1Api;
   readonly #core: CoreV1Api;
   readonly #log: Log;
+  readonly #classify: ReturnType<typeof kubernetesClassifier>;
 
   constructor(
     kc: KubeConfig,
     private readonly clock: Clock,
+    scrubber: Scrubber,
     private readonly policy: CallPolicy = DEFAULT_POLICY,
   ) {
+    this.#classify = kubernetesClassifier(scrubber);
     this.#apps = kc.makeApiClient(AppsV1Api);
     this.#core = kc.makeApiClient(CoreV1Api);
     this.#log = new Log(kc);
   }
 
   #call<T>(operation: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
-    return call({ system: SYSTEM, operation, clock: this.clock, policy: this.policy, classify: classifyKubernetes, ...(signal ? { signal } : {}) }, fn);
+    return call({ system: SYSTEM, operation, clock: this.clock, policy: this.policy, classify: this.#classify, ...(signal ? { signal } : {}) }, fn);
   }
 
   async read(w: Workload, signal?: AbortSignal): Promise<V1Deployment> {

@@ -39,13 +39,13 @@ function classifyBinance(scrubber: Scrubber, clockNow: () => number) {
       // A 418 is a ban even though its body says -1003.
       const meaning = (res.status === 418 ? statusMeaning(418) : code !== undefined ? CODES[code] : undefined) ??
         statusMeaning(res.status) ?? { kind: res.status >= 400 && res.status < 500 ? ('invalid_request' as const) : ('failed' as const), retryable: false, action: 'Binance refused the request; see the Binance error code list for the code' };
-      const text = code !== undefined ? `code ${code}: ${String((body as { msg?: unknown }).msg ?? '')}` : `HTTP ${res.status}${typeof body === 'string' ? `: ${body.slice(0, 200)}` : ''}`;
-      return new IntegrationError({ system: BINANCE, operation, ...meaning, detail: scrubber.scrub(text), status: res.status, ...(code !== undefined ? { code } : {}), retryAfterMs: retryAfterMs(res.headers?.['retry-after'], clockNow) });
+      const text = code !== undefined ? `code ${code}: ${String((body as { msg?: unknown }).msg ?? '')}` : `HTTP ${res.status}${typeof body === 'string' ? `: ${body}` : ''}`;
+      return new IntegrationError({ system: BINANCE, operation, ...meaning, detail: scrubber.excerpt(text), status: res.status, ...(code !== undefined ? { code } : {}), retryAfterMs: retryAfterMs(res.headers?.['retry-after'], clockNow) });
     }
     const net = connectionFailure(err);
     if (net) return new IntegrationError({ system: BINANCE, operation, ...net, retryable: true, action: 'check network access from LeakGuard to Binance (DNS, proxy, firewall); the call is retried' });
     const message = err instanceof Error ? err.message : typeof err === 'string' ? err : 'unknown failure';
-    return new IntegrationError({ system: BINANCE, operation, kind: 'failed', retryable: false, detail: scrubber.scrub(message), action: 'this is unexpected; report it with the log line' });
+    return new IntegrationError({ system: BINANCE, operation, kind: 'failed', retryable: false, detail: scrubber.excerpt(message), action: 'this is unexpected; report it with the log line' });
   };
 }
 

@@ -49,7 +49,7 @@ export function bybitError(scrubber: Scrubber, operation: string, retCode: numbe
     system: BYBIT,
     operation,
     ...meaning,
-    detail: `retCode ${retCode}: ${scrubber.scrub(retMsg)}`,
+    detail: `retCode ${retCode}: ${scrubber.excerpt(retMsg)}`,
     code: retCode,
     ...http,
   });
@@ -73,13 +73,13 @@ function classifyBybit(scrubber: Scrubber) {
       const body = res.data as { retCode?: unknown; retMsg?: unknown } | string | undefined;
       if (body && typeof body === 'object' && typeof body.retCode === 'number') return bybitError(scrubber, operation, body.retCode, String(body.retMsg ?? ''), { status: res.status });
       const meaning = statusMeaning(res.status) ?? { kind: 'failed' as const, retryable: false, action: 'Bybit answered with an unexpected HTTP status; check exchanges.bybit.baseUrl' };
-      const text = typeof body === 'string' ? body.slice(0, 200) : '';
-      return new IntegrationError({ system: BYBIT, operation, ...meaning, detail: scrubber.scrub(`HTTP ${res.status}${text ? `: ${text}` : ''}`), status: res.status });
+      const text = typeof body === 'string' ? body : '';
+      return new IntegrationError({ system: BYBIT, operation, ...meaning, detail: scrubber.excerpt(`HTTP ${res.status}${text ? `: ${text}` : ''}`), status: res.status });
     }
     const net = connectionFailure(err);
     if (net) return new IntegrationError({ system: BYBIT, operation, ...net, retryable: true, action: 'check network access from LeakGuard to Bybit (DNS, proxy, firewall); the call is retried' });
     const message = err instanceof Error ? err.message : typeof err === 'string' ? err : 'unknown failure';
-    return new IntegrationError({ system: BYBIT, operation, kind: 'failed', retryable: false, detail: scrubber.scrub(message), action: 'this is unexpected; report it with the log line' });
+    return new IntegrationError({ system: BYBIT, operation, kind: 'failed', retryable: false, detail: scrubber.excerpt(message), action: 'this is unexpected; report it with the log line' });
   };
 }
 
