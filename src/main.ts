@@ -40,11 +40,14 @@ const consoleIo: Io = { out: (t) => console.log(t), err: (t) => console.error(t)
 /**
  * Runs one command and resolves with its exit code; `serve` resolves with -1 while it runs
  * (until a signal). `serveOptions` lets tests run serve in this process; its responders are
- * the ones every command checks the playbooks against.
+ * the ones every command checks the playbooks against. One scrubber serves the whole run, so
+ * everything it prints, a failure's cause included, is scrubbed of every secret it loaded.
  */
-export async function main(argv: string[], io: Io = consoleIo, serveOptions: ServeOptions = {}): Promise<number> {
+export async function main(argv: string[], out: Io = consoleIo, serveOptions: ServeOptions = {}): Promise<number> {
+  const scrubber = serveOptions.scrubber ?? new Scrubber();
+  const io: Io = { out: (text) => out.out(scrubber.scrub(text)), err: (text) => out.err(scrubber.scrub(text)) };
   try {
-    return await command(argv, io, serveOptions);
+    return await command(argv, io, { ...serveOptions, scrubber });
   } catch (err) {
     if (err instanceof ConfigError) {
       io.err(err.message);
@@ -59,7 +62,7 @@ export async function main(argv: string[], io: Io = consoleIo, serveOptions: Ser
   }
 }
 
-async function command(argv: string[], io: Io, serveOptions: ServeOptions): Promise<number> {
+async function command(argv: string[], io: Io, serveOptions: ServeOptions & { scrubber: Scrubber }): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -82,7 +85,7 @@ async function command(argv: string[], io: Io, serveOptions: ServeOptions): Prom
       io.err(`leakguard ${command} needs a config file: pass --config FILE or set LEAKGUARD_CONFIG (see infra/examples/leakguard.yaml)`);
       return 2;
     }
-    if (command === 'check') return check(load(path), io);
+    if (command === 'check') return check(load(path), io, serveOptions.scrubber);
     const running = await serve(load(path), serveOptions);
     running.leakguard.logger.info({ url: running.url }, 'LeakGuard listening');
     return -1; // keep running until a signal
@@ -107,12 +110,11 @@ function checked(path: string, responders: ResponderRegistry): ReturnType<typeof
   return config;
 }
 
-async function check(config: ReturnType<typeof loadConfig>, io: Io): Promise<number> {
-  const scrubber = new Scrubber();
+async function check(config: ReturnType<typeof loadConfig>, io: Io, scrubber: Scrubber): Promise<number> {
   const { clients } = wireClients(config, { scrubber, logger: createLogger(scrubber, { destination: pino.destination(2), level: 'warn' }) });
   try {
     const problems = await checkCredentials(config.credentials, clients);
-    for (const p of problems) io.err(scrubber.scrub(`${p.credentialId}: ${p.problem}`));
+    for (const p of problems) io.err(`${p.credentialId}: ${p.problem}`);
     io.out(problems.length ? `${problems.length} problem(s); fix them before relying on LeakGuard for these credentials` : `all ${config.credentials.length} credential(s) ready`);
     return problems.length ? 1 : 0;
   } finally {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { AppContext } from './context.js';
@@ -6,6 +5,7 @@ import { healthRoutes } from './health.js';
 import { metricsPlugin } from './metrics.js';
 import { connectionLimits, registerLimits } from './limits.js';
 import { frameworkError, notFound, registerProblemHandlers } from './problem.js';
+import { requestId } from './request-id.js';
 
 /**
  * Builds the HTTP app without listening: tests call `inject`, `serve` listens. Routes are
@@ -16,8 +16,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     // pino's Logger is a FastifyBaseLogger at runtime; the generic would leak into every plugin type.
     loggerInstance: ctx.logger as FastifyBaseLogger,
     bodyLimit: ctx.config.server.bodyLimit,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: (req) => requestId(req.headers['x-request-id'], ctx.scrubber),
     return503OnClosing: true,
     frameworkErrors: frameworkError,
     ...connectionLimits(ctx.config.server),

@@ -90,11 +90,12 @@ async function postgres(url: string, schema: string | undefined): Promise<Kysely
   return db;
 }
 
-/** A URL with its password removed, for error messages. */
+/** A URL with its password removed, for error messages: the user-info one and any `password=` of the query (libpq's `sslpassword` too). */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';
+    for (const name of [...u.searchParams.keys()]) if (/password/i.test(name)) u.searchParams.set(name, '***');
     return u.toString();
   } catch {
     return '(unparseable URL)';

@@ -106,6 +106,28 @@ t.test('serve on a taken port returns 1 with the cause, and leaves nothing runni
   t.equal(res.err(), `cannot listen on 127.0.0.1:${port}: the port is in use (EADDRINUSE); stop the process holding it or choose another port (server.port, LEAKGUARD_PORT)`);
 });
 
+t.test('a failed start names the store without its passwords, in the user info or the query', async (t) => {
+  const file = tempFile('leakguard.yaml', stringify({ server: { port: 0 }, store: { url: 'postgres://leakguard:userinfo-pw-123@127.0.0.1:1/lg?password=query-pw-456&sslmode=disable' } }));
+  const res = io();
+  t.equal(await main(['serve', '--config', file], res.io, { handleSignals: false }), 1);
+  t.match(res.err(), 'LeakGuard could not start: cannot reach PostgreSQL at postgres://leakguard:***@127.0.0.1:1/lg?password=***&sslmode=disable');
+  t.notMatch(res.err(), /userinfo-pw-123|query-pw-456/);
+});
+
+t.test('what the CLI prints on a failure passes through the scrubber of the run', async (t) => {
+  // A secret the run has loaded (registered), quoted by the cause of a failed start: here the
+  // SQLite path, which cannot be made under a regular file.
+  const secret = 'PLANTED-cli-secret-0123456789';
+  const scrubber = new Scrubber();
+  scrubber.register(secret);
+  const blocker = tempFile('not-a-dir', '');
+  const file = tempFile('leakguard.yaml', stringify({ server: { port: 0 }, store: { url: join(blocker, secret, 'lg.db') } }));
+  const res = io();
+  t.equal(await main(['serve', '--config', file], res.io, { handleSignals: false, scrubber }), 1);
+  t.match(res.err(), /LeakGuard could not start: .*\[REDACTED\]/);
+  t.notMatch(res.err(), secret);
+});
+
 t.test('serve in this process: listens, answers, runs the startup check, shuts down', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'leakguard-cli-'));
   const scrubber = new Scrubber();
