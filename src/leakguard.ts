@@ -76,7 +76,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   const byId = new Map<string, Credential>(config.credentials.map((c) => [c.id, c]));
   const credentials = deps.runner?.credentials ?? ((id: string) => byId.get(id));
   const runner = new Runner({ ...deps.runner, credentials, store, responders, clock, clients: { ...clients }, logger });
-  const incidents = new Incidents({ store, clock, responders, clients, credentials, wake: (id) => runner.wake(id) });
+  const incidents = new Incidents({ store, clock, responders, clients, credentials, scrubber, wake: (id) => runner.wake(id) });
   const startup = new StartupReport(config.credentials.map((c) => c.id));
   const app = await buildApp({ config, store, scrubber, clock, logger, startup });
 

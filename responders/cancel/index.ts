@@ -3,7 +3,7 @@ import type { StepContext } from '../../src/runner/responder.js';
 import { callCtx, credentialOf, exchangeOf, scopeOf, targetOf } from '../lib/context.js';
 import { defineResponder, ms, type Outcome } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
-import { askHuman } from '../lib/human.js';
+import { askHuman, DONE } from '../lib/human.js';
 import { outputsOf } from '../lib/journal.js';
 import { keyParam, loadKey, type KeyChoice, type LoadedKey } from '../lib/keys.js';
 import { revokeOutputs } from '../revoke/outputs.js';
@@ -33,6 +33,7 @@ export const cancel = defineResponder({
   name: 'cancel',
   params: Params,
   outputs: cancelOutputs,
+  tasks: [DONE],
   policy: { timeoutMs: 60_000, retries: 2, backoffMs: 1_000 },
   plan: (ctx, p) => `cancel every open order in ${credentialOf(ctx).trades.categories.join(', ')} with the ${p.key} key`,
   async run(ctx, params) {
@@ -42,7 +43,7 @@ export const cancel = defineResponder({
     await keepFrozen(ctx);
     const afterRevoke = outputsOf(ctx.journal.runs, revokeOutputs).some((o) => o.revokedFingerprint === targetOf(ctx).fingerprint);
     if (exchange.capabilities.cancelAll !== 'api') {
-      await askHuman(ctx, `In the ${exchange.name} web UI, cancel every open order (${credential.trades.categories.join(', ')}) of the account of credential ${credential.id}, then confirm.`);
+      await askHuman(ctx, DONE, `In the ${exchange.name} web UI, cancel every open order (${credential.trades.categories.join(', ')}) of the account of credential ${credential.id}, then confirm.`);
       return { status: 'succeeded', outputs: { by: 'person' as const, afterRevoke }, message: 'a person cancelled the orders' };
     }
     const key = await loadKey(ctx, choice);

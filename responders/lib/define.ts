@@ -1,6 +1,6 @@
 import { Kind, Type, TypeRegistry, type Static, type TObject, type TSchema, type TUnsafe } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import type { OutputsContract, Responder, ResponderNeeds, StepContext, StepPolicy } from '../../src/runner/responder.js';
+import type { HumanTaskKind, OutputsContract, Responder, ResponderNeeds, StepContext, StepPolicy } from '../../src/runner/responder.js';
 import { stamped } from './journal.js';
 
 /** A step's result, with the outputs its contract promises when it succeeded. */
@@ -14,6 +14,8 @@ export interface ResponderDef<P extends TObject, O extends TSchema> {
   outputs: OutputsContract<O>;
   policy: StepPolicy;
   needs?: ResponderNeeds | ((params: Static<P>) => ResponderNeeds);
+  /** The kinds of human task it opens (responders/lib/human.ts). */
+  tasks?: readonly HumanTaskKind[];
   /** One sentence of what the step would do, for dry runs ("revoke the leaked key …"). */
   plan(ctx: StepContext, params: Static<P>): string;
   run(ctx: StepContext, params: Static<P>): Promise<Outcome<Static<O>>>;
@@ -33,6 +35,7 @@ export function defineResponder<P extends TObject, O extends TSchema>(def: Respo
     outputs: def.outputs,
     policy: def.policy,
     ...(def.needs ? { needs: def.needs } : {}),
+    ...(def.tasks ? { tasks: def.tasks } : {}),
     async run(ctx, raw) {
       const params = paramsOf(def, raw);
       if (!ctx.dryRun) return checked(def.outputs, await def.run(ctx, params));

@@ -1,7 +1,7 @@
 import { keyHint } from '../../src/core/fingerprint.js';
 import type { StepContext } from '../../src/runner/responder.js';
 import { callCtx, client, credentialOf, exchangeOf } from '../lib/context.js';
-import { askHuman } from '../lib/human.js';
+import { askHuman, DONE } from '../lib/human.js';
 import type { Outcome } from '../lib/define.js';
 import type { RevokeOutputs } from './outputs.js';
 
@@ -16,7 +16,7 @@ export async function revokeAccount(ctx: StepContext): Promise<Outcome<RevokeOut
   const credential = credentialOf(ctx);
   const exchange = exchangeOf(ctx);
   if (!byApi(ctx)) {
-    await askHuman(ctx, `In the ${exchange.name} API management page, delete every API key of the account of credential ${credential.id}, then complete task ${ctx.token}.`);
+    await askHuman(ctx, DONE, `In the ${exchange.name} API management page, delete every API key of the account of credential ${credential.id}, then complete task ${ctx.token}.`);
     return { status: 'succeeded', outputs: { by: 'person' }, message: 'a person deleted every key' };
   }
   const uid = credential.account.uid!;
@@ -42,6 +42,7 @@ export async function revokeMasterKeys(ctx: StepContext): Promise<Outcome<Revoke
   const own = await exchange.describeKey(master, callCtx(ctx));
   await askHuman(
     ctx,
+    DONE,
     [
       `Log in to ${exchange.name} as master account ${own.account} (the parent of sub-account ${credential.account.uid}).`,
       `In API management, delete every API key of the master account except LeakGuard's own, the one starting ${keyHint(own.keyId)}; LeakGuard already deleted every key of sub-account ${credential.account.uid}.`,

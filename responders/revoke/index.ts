@@ -3,7 +3,7 @@ import type { StepContext } from '../../src/runner/responder.js';
 import { callCtx, client, credentialOf, exchangeOf } from '../lib/context.js';
 import { defineResponder, StringEnum, type Outcome } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
-import { askHuman } from '../lib/human.js';
+import { askHuman, DONE } from '../lib/human.js';
 import { lastOutputs } from '../lib/journal.js';
 import { keyParam, loadKey, versionFor, type KeyChoice, type LoadedKey } from '../lib/keys.js';
 import { snapshotPositions } from '../lib/positions.js';
@@ -35,6 +35,7 @@ export const revoke = defineResponder({
   name: 'revoke',
   outputs: revokeOutputs,
   params: Params,
+  tasks: [DONE],
   policy: { timeoutMs: 60_000, retries: 3, backoffMs: 1_000 },
   plan: (ctx, p) =>
     p.scope === 'account'
@@ -72,7 +73,7 @@ async function revokeKey(ctx: StepContext, choice: KeyChoice, unlessCurrent: boo
   let alreadyGone: boolean;
   let snapshot: RevokeOutputs['positions'];
   if (exchange.capabilities.revokeKey !== 'api') {
-    await askHuman(ctx, `In the ${exchange.name} API management page, delete the API key starting with ${key.hint} (credential ${credential.id}), then complete task ${ctx.token}; LeakGuard then checks that the key no longer works.`);
+    await askHuman(ctx, DONE, `In the ${exchange.name} API management page, delete the API key starting with ${key.hint} (credential ${credential.id}), then complete task ${ctx.token}; LeakGuard then checks that the key no longer works.`);
     await stillWorks(ctx, key);
     alreadyGone = false;
   } else {

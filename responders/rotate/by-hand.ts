@@ -1,6 +1,7 @@
-import type { StepContext } from '../../src/runner/responder.js';
+import { Type } from '@sinclair/typebox';
+import type { HumanTaskKind, StepContext } from '../../src/runner/responder.js';
 import { client, credentialOf, exchangeOf, targetOf } from '../lib/context.js';
-import { askHuman } from '../lib/human.js';
+import { askHuman, humanTaskKind, NOTE } from '../lib/human.js';
 import { ensureStage } from './recover.js';
 import type { RotateParams } from './index.js';
 import type { Outcome } from '../lib/define.js';
@@ -12,9 +13,15 @@ import type { RotateOutputs } from './outputs.js';
  * Secrets Manager as the version named after the task (this step's token) and keeps nothing
  * of it; this step then adopts that version.
  */
+/** The key a person made: it goes to Secrets Manager and nowhere else (completeTask). */
+export const NEW_KEY: HumanTaskKind = {
+  ...humanTaskKind('new-key', { api_key: Type.String({ minLength: 1, maxLength: 1_024 }), api_secret: Type.String({ minLength: 1, maxLength: 4_096 }), note: NOTE }),
+  newKey: true,
+};
+
 export async function rotateByHand(ctx: StepContext, params: RotateParams): Promise<Outcome<RotateOutputs>> {
   const credential = credentialOf(ctx);
-  await askHuman(ctx, instructions(ctx, params));
+  await askHuman(ctx, NEW_KEY, instructions(ctx, params));
   const version = await client(ctx, 'secrets').findVersion(credential.secretId, ctx.token, ctx.signal);
   if (!version) throw new Error(`task ${ctx.token} was completed without a key, so ${credential.secretId} holds no version for it; the next attempt opens a new task: complete that one with api_key and api_secret`);
   return ensureStage(ctx, version, params.stage, 'stored the key a person created');

@@ -3,7 +3,7 @@ import { keyHint } from '../../src/core/fingerprint.js';
 import { client, credentialOf, exchangeOf, targetOf } from '../lib/context.js';
 import { defineResponder, StringEnum } from '../lib/define.js';
 import { keepFrozen } from '../lib/frozen.js';
-import { rotateByHand } from './by-hand.js';
+import { NEW_KEY, rotateByHand } from './by-hand.js';
 import { rotatedOutcome } from './outcome.js';
 import { adopt, discardUnstored, sweepOrphans, tokensSoFar } from './recover.js';
 import { newKeySpec } from './spec.js';
@@ -32,6 +32,7 @@ export const rotate = defineResponder({
   name: 'rotate',
   outputs: rotateOutputs,
   params: RotateParams,
+  tasks: [NEW_KEY],
   policy: { timeoutMs: 120_000, retries: 2, backoffMs: 2_000 },
   plan: (ctx, p) => `create a new key like ${targetOf(ctx).keyHint} and store it in ${credentialOf(ctx).secretId} as ${credentialOf(ctx).rotationOwner === 'lambda' ? 'AWSCURRENT via RotateSecret' : p.stage}`,
   async run(ctx, params) {

@@ -5,13 +5,11 @@ import { validatePlan, type Plan } from '../runner/playbook.js';
 import type { ResponderRegistry } from '../runner/responder.js';
 import type { HumanTask, Store } from '../store/store.js';
 import type { Credential } from '../core/credential.js';
+import type { Scrubber } from '../core/scrubber.js';
 import { completeTask } from './complete-task.js';
 import { IncidentError } from './errors.js';
 import { offboard, type OffboardRequest, type Offboarded } from './offboard.js';
 import { openIncident, type OpenIncidentDeps, type OpenIncidentRequest } from './open-incident.js';
-
-/** Fields of a confirmation that hold key material (the runbook's secret JSON). */
-export const KEY_MATERIAL_FIELDS = ['api_key', 'api_secret'] as const;
 
 export interface IncidentsDeps {
   store: Store;
@@ -19,6 +17,8 @@ export interface IncidentsDeps {
   responders: ResponderRegistry;
   clients: OpenIncidentDeps['clients'];
   credentials: (credentialId: string) => Credential | undefined;
+  /** Key material in a task's completion is registered here first. */
+  scrubber: Scrubber;
   /** Tells the runners there is something to act on: an incident (new, or an operator's request for it), or, without an id, anything. */
   wake?: (incidentId?: string) => void;
 }
@@ -56,9 +56,17 @@ export class Incidents {
     return out;
   }
 
-  /** Completes a human task; a new key in the confirmation goes to Secrets Manager, never to the store (complete-task.ts). */
+  /**
+   * Completes a human task with exactly the fields its kind takes; a new key goes to Secrets
+   * Manager, never to the store (complete-task.ts). The waiting step then finishes with it.
+   */
   async completeTask(taskId: string, actor: Actor, data: Record<string, unknown> = {}): Promise<HumanTask> {
-    return completeTask({ ...this.deps, secrets: this.deps.clients.secrets, tasks: this }, taskId, actor, data);
+    return completeTask(
+      { ...this.deps, secrets: this.deps.clients.secrets, record: (...entry) => this.#record(...entry), wake: (id) => this.#wake(id) },
+      taskId,
+      actor,
+      data,
+    );
   }
 
   /** Stops the incident at the next step boundary; a running step's signal is aborted by its runner. */
@@ -94,23 +102,6 @@ export class Incidents {
     }
     this.#wake(incidentId);
     return pending.map((p) => p.step);
-  }
-
-  /**
-   * Completes a human task with what the operator confirmed; the waiting step then finishes
-   * with it. Key material is refused: the row and the timeline would keep it. A new key goes
-   * through completeTask, which writes it to Secrets Manager.
-   */
-  async completeHumanTask(taskId: string, actor: Actor, data: Record<string, unknown> = {}): Promise<HumanTask> {
-    const material = KEY_MATERIAL_FIELDS.filter((f) => f in data);
-    if (material.length) throw new IncidentError('invalid', `the confirmation of task ${taskId} carries key material (${material.join(', ')}); it is never stored with the task: complete it through the task API, which writes the key to Secrets Manager`);
-    const task = await this.store.getHumanTask(taskId);
-    if (!task) throw new IncidentError('not_found', `no human task ${taskId}`);
-    const done = await this.store.completeHumanTask(taskId, actor, data, this.clock.now());
-    if (!done) throw new IncidentError('conflict', `human task ${taskId} is already ${task.status}`);
-    await this.#record(task.incidentId, actor, 'human_task.completed', `${task.step}: task done`, { taskId, step: task.step, data });
-    this.#wake(task.incidentId);
-    return done;
   }
 
   /** Replaces the plan with a stronger one; the runner switches at the next step boundary and keeps every step already done. */

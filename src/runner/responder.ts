@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Static, TSchema } from '@sinclair/typebox';
+import type { Static, TObject, TSchema } from '@sinclair/typebox';
 import type { Clock } from '../core/clock.js';
 import type { Credential } from '../core/credential.js';
 import type { Incident, StepRun } from '../core/incident.js';
@@ -57,7 +57,20 @@ export interface PastIncident {
   runs: readonly StepRun[];
 }
 
+/**
+ * A kind of human task: the fields its completion may carry. Completing a task accepts these
+ * fields and nothing else (src/incidents/complete-task.ts); a responder lists the kinds it opens.
+ */
+export interface HumanTaskKind {
+  name: string;
+  fields: TObject;
+  /** The completion carries a new exchange key in `api_key` and `api_secret` (required string fields): it goes to Secrets Manager, never to the store. */
+  newKey?: true;
+}
+
 export interface HumanTaskRequest {
+  /** What the completion may carry; one of the kinds the responder lists in `tasks`. */
+  kind: HumanTaskKind;
   /** Exactly what to do; shown in alerts and the API. Never key material. */
   instructions: string;
 }
@@ -147,6 +160,8 @@ export interface Responder<P = Record<string, unknown>> {
   needs?: ResponderNeeds | ((params: P) => ResponderNeeds);
   /** The typed record later steps read (responders/lib/journal.ts). */
   outputs?: OutputsContract;
+  /** The kinds of human task it opens; a task of a kind no responder lists cannot be completed. */
+  tasks?: readonly HumanTaskKind[];
   /**
    * Gets the params as the plan (or a timer) holds them: a responder applies its own defaults, so
    * every way a step runs sees the same params (defineResponder does). Must be idempotent for a

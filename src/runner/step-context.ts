@@ -54,7 +54,8 @@ export function stepContext(s: Session, step: PlanStep, key: IdempotencyKey, sig
       if (task?.status === 'cancelled') throw new Error(`human task ${token} was cancelled`);
       if (!task) {
         // The fenced entry first: a holder that lost the lease creates no task.
-        await note('human_task.created', req.instructions, { taskId: token });
+        // The entry names the kind: completing the task accepts only its fields.
+        await note('human_task.created', req.instructions, { taskId: token, kind: req.kind.name });
         await s.store.createHumanTask({ id: token, incidentId, step: step.id, instructions: req.instructions, createdAt: s.clock.now() });
       }
       throw new WaitingError('waiting_for_human', `human task ${token}`);

@@ -66,7 +66,7 @@ t.test('lockdown after a break-glass while unauthorized orders go on: frozen, ev
   t.match(slack, /NEEDS A HUMAN \(lockdown.*every sub-account key LeakGuard can see is deleted/, 'paged with what was done');
   t.ok(slack.includes(task!.instructions), 'and with the exact instructions');
 
-  await env.incidents.completeHumanTask(task!.id, 'user:ops', { note: 'deleted two old master keys, password changed' });
+  await env.incidents.completeTask(task!.id, 'user:ops', { note: 'deleted two old master keys, password changed' });
   const done = await env.waitForState(lockdown.id, ['resolved', 'needs_attention', 'aborted']);
   t.equal(done.state, 'resolved');
   t.equal(env.botPods().length, 0, 'the bot stays frozen for people to bring back');

@@ -35,9 +35,18 @@ t.test('Binance (key changes are manual): human tasks with exact instructions; t
 
   const made = world.binance.addKey({ uid: 7001, ips: [WORLD.botIp, WORLD.leakguardIp] });
   const material = { api_key: made.apiKey, api_secret: made.secret };
-  await t.rejects(env.incidents.completeHumanTask(create.id, 'user:ops', material), IncidentError, 'the plain task completion refuses key material');
-  t.equal((await env.store.getHumanTask(create.id))?.status, 'open', 'and leaves the task open');
-  await t.rejects(env.incidents.completeTask(create.id, 'user:ops', { api_key: made.apiKey }), IncidentError, 'a key without its secret is refused');
+  // The task takes its kind's fields only: key material under another name, or nested, is refused before anything holds it.
+  for (const wrong of [
+    { apiKey: made.apiKey, apiSecret: made.secret },
+    { key: { api_key: made.apiKey, api_secret: made.secret } },
+    { ...material, extra: { 'Secret-Key': made.secret } },
+  ]) {
+    await t.rejects(env.incidents.completeTask(create.id, 'user:ops', wrong), { name: 'IncidentError', message: /got key material in (apiKey, apiSecret|key\.api_key, key\.api_secret|extra\.Secret-Key), which it does not take; it was stored nowhere: it takes api_key, api_secret and optionally note and nothing else, the key in api_key and api_secret/ });
+  }
+  t.equal(env.scrubber.scrub(`${made.apiKey} ${made.secret}`), '[REDACTED] [REDACTED]', 'and from then on scrubbed everywhere');
+  t.equal((await env.store.getHumanTask(create.id))?.status, 'open', 'the task stays open');
+  await t.rejects(env.incidents.completeTask(create.id, 'user:ops', { api_key: made.apiKey }), { message: /\/api_secret: Expected required property/ }, 'a key without its secret is refused');
+  await t.rejects(env.incidents.completeTask(create.id, 'user:ops', { ...material, colour: 'blue' }), { message: /1 field\(s\) it does not take/ }, 'so is a field the kind does not take');
   const completed = await env.incidents.completeTask(create.id, 'user:ops', material);
   t.same(completed.result, { key: { versionId: create.id, keyHint: `${made.apiKey.slice(0, 4)}…`, fingerprint: fingerprint(made.apiKey) } }, 'the task keeps the hint and fingerprint only');
   const stored = world.secretsManager.secret(binance.credential.secretId)!.versions.find((v) => v.versionId === create.id);
@@ -47,13 +56,15 @@ t.test('Binance (key changes are manual): human tasks with exact instructions; t
   const revoke1 = await openTask(incident.id);
   t.equal(revoke1.step, 'revoke');
   t.match(revoke1.instructions, `delete the API key starting with ${oldHint} (credential ${binance.credential.id}), then complete task ${revoke1.id}`);
-  await t.rejects(env.incidents.completeTask(revoke1.id, 'user:ops', material), IncidentError, 'a task other than rotate takes no key');
-  await env.incidents.completeHumanTask(revoke1.id, 'user:ops', {});
+  for (const wrong of [material, { key: { api_key: made.apiKey, api_secret: made.secret } }, { note: 'done', apiSecret: made.secret }]) {
+    await t.rejects(env.incidents.completeTask(revoke1.id, 'user:ops', wrong), { message: new RegExp(`task ${revoke1.id} \\(revoke\\) takes no key, and .* holds key material; it was stored nowhere`) }, 'a task other than rotate takes no key');
+  }
+  await env.incidents.completeTask(revoke1.id, 'user:ops', {});
   const revoke2 = await openTask(incident.id);
   t.not(revoke2.id, revoke1.id, 'the key still worked: a new task for the next attempt');
   t.match((await env.store.listTimeline(incident.id)).find((e) => e.type === 'step.failed' && e.data.step === 'revoke')?.message, `the key ${oldHint} still works at binance`);
   world.binance.deleteKey(binance.key.apiKey);
-  await env.incidents.completeTask(revoke2.id, 'user:ops', { deletedAt: 'now' });
+  await env.incidents.completeTask(revoke2.id, 'user:ops', { note: 'deleted in the API management page' });
   const done = await env.waitForState(incident.id, ['resolved', 'needs_attention', 'aborted']);
   t.equal(done.state, 'resolved', await why(env, incident.id));
 

@@ -1,9 +1,14 @@
 import t from 'tap';
+import { Type } from '@sinclair/typebox';
 import { buildPlan } from '../../src/runner/playbook.js';
 import { IncidentError } from '../../src/incidents/errors.js';
 import type { Responder } from '../../src/runner/responder.js';
 import { readEffects } from './fixtures/responders.js';
+import { humanTaskKind } from '../../responders/lib/human.js';
 import { holding, runnerSetup } from '../helpers/runner-setup.js';
+
+/** The kind of the human tasks below: the person says when they deleted the key. */
+const DELETED = humanTaskKind('deleted', { deletedAt: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T' }) });
 
 const types = async (env: { store: { listTimeline(id: string): Promise<{ type: string; actor: string }[]> } }, id: string) => (await env.store.listTimeline(id)).map((e) => e.type);
 const stepsRun = async (env: { store: { listStepRuns(id: string): Promise<{ step: string; status: string }[]> } }, id: string) =>
@@ -86,8 +91,9 @@ t.test('dry-run: each step reports what it would do, nothing is touched, the pla
   const asks: Responder = {
     name: 'asks',
     params: { type: 'object' },
+    tasks: [DELETED],
     async run(ctx) {
-      const data = await ctx.humanTask({ instructions: 'delete the key in the Binance UI' });
+      const data = await ctx.humanTask({ kind: DELETED, instructions: 'delete the key in the Binance UI' });
       await ctx.approval({ reason: 'restore after unauthorized orders' });
       await ctx.schedule({ name: 'revoke-old', delayMs: 86_400_000, responder: 'record', params: { effect: 'revoke-old' } });
       return { status: 'succeeded', outputs: { data }, message: 'would revoke by hand' };
@@ -179,9 +185,10 @@ t.test('a human task: the incident waits with instructions; the operator confirm
   const manual: Responder = {
     name: 'manual-revoke',
     params: { type: 'object' },
+    tasks: [DELETED],
     async run(ctx) {
       calls++;
-      const done = await ctx.humanTask({ instructions: 'Delete API key AbCd… in the Binance UI, then confirm.' });
+      const done = await ctx.humanTask({ kind: DELETED, instructions: 'Delete API key AbCd… in the Binance UI, then confirm.' });
       return { status: 'succeeded', outputs: { confirmed: done } };
     },
   };
@@ -195,8 +202,9 @@ t.test('a human task: the incident waits with instructions; the operator confirm
   await env.runner.tick();
   t.equal(calls, 1, 'not re-run while the task is open');
 
-  await t.rejects(env.incidents.completeHumanTask('no-such-task', 'user:dave'), IncidentError);
-  await env.incidents.completeHumanTask(task!.id, 'user:dave', { deletedAt: '2026-01-01T00:05:00Z' });
+  await t.rejects(env.incidents.completeTask('no-such-task', 'user:dave'), IncidentError);
+  await t.rejects(env.incidents.completeTask(task!.id, 'user:dave', { deletedAt: 'just now' }), /deleted task: it takes deletedAt and nothing else; \/deletedAt: /, 'only what its kind takes');
+  await env.incidents.completeTask(task!.id, 'user:dave', { deletedAt: '2026-01-01T00:05:00Z' });
   await env.runner.tick();
   t.equal((await env.store.getIncident(id))?.state, 'resolved');
   const runs = await env.store.listStepRuns(id);
@@ -206,7 +214,7 @@ t.test('a human task: the incident waits with instructions; the operator confirm
   t.ok(timeline.some((e) => e.type === 'human_task.created' && e.data.taskId === task!.id));
   t.equal(timeline.find((e) => e.type === 'human_task.completed')?.actor, 'user:dave');
   t.equal((await env.store.listAudit())[0]?.action, 'human_task.completed');
-  await t.rejects(env.incidents.completeHumanTask(task!.id, 'user:dave'), IncidentError, 'completes once');
+  await t.rejects(env.incidents.completeTask(task!.id, 'user:dave', { deletedAt: '2026-01-01T00:05:00Z' }), IncidentError, 'completes once');
 });
 
 t.test('escalation mid-run: the stronger playbook takes over at the next step boundary, keeping what is done', async (t) => {
