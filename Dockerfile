@@ -20,7 +20,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-COPY infra/examples/leakguard.yaml /etc/leakguard/leakguard.yaml
+# A default that protects nothing and lists no API tokens; mount the real config over it.
+COPY infra/docker/leakguard.yaml /etc/leakguard/leakguard.yaml
 RUN mkdir -p /var/lib/leakguard && chown node:node /var/lib/leakguard
 USER node
 EXPOSE 8080
