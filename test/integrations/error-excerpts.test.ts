@@ -54,5 +54,5 @@ t.test('Kubernetes: a Status message quoting the object', async (t) => {
   const err = await failure(client.read({ namespace: 'edit-test', deployment: 'nginx', selector: 'app=nginx' }));
   t.match(err, { kind: 'invalid_request', message: /422 Secret "bot-api" is invalid/ });
   noPartOf(t, err.message);
-  t.ok(err.message.length < message.length, 'and the message is cut');
+  t.notMatch(err.message, 'more text after it', 'and the message is cut');
 });
