@@ -130,7 +130,7 @@ t.test('external-secrets: force a sync and wait for the new fingerprint', async 
   const values = new Map<string, string>([['prod/bybit/api', JSON.stringify({ api_key: 'OLDKEY-0001', api_secret: 'old-secret-value' })]]);
   const env = await startSim(t, { readSecret: async (id) => values.get(id) });
   env.sim.addExternalSecret({
-    apiVersion: 'external-secrets.io/v1beta1',
+    apiVersion: 'external-secrets.io/v1',
     kind: 'ExternalSecret',
     metadata: { name: 'bot-key', namespace: 'edit-test' },
     spec: { refreshInterval: '1h', secretStoreRef: { name: 'aws', kind: 'ClusterSecretStore' }, target: { name: 'bot-api-key' }, dataFrom: [{ extract: { key: 'prod/bybit/api' } }] },
@@ -147,6 +147,42 @@ t.test('external-secrets: force a sync and wait for the new fingerprint', async 
   stop();
   t.equal(env.sim.secretValues('edit-test', 'bot-api-key')?.api_key, 'NEWKEY-0002');
   t.equal(scrubber.scrub('NEWKEY-0002'), '[REDACTED]', 'what it read is registered');
+});
+
+t.test('external-secrets: v1beta1 only where discovery shows no v1 (a cluster before external-secrets 0.16)', async (t) => {
+  const values = new Map<string, string>([['prod/bybit/api', JSON.stringify({ api_key: 'OLDKEY-0001' })]]);
+  const env = await startSim(t, { readSecret: async (id) => values.get(id), externalSecretsVersions: ['v1beta1'] });
+  env.sim.addExternalSecret({
+    apiVersion: 'external-secrets.io/v1beta1',
+    kind: 'ExternalSecret',
+    metadata: { name: 'bot-key', namespace: 'edit-test' },
+    spec: { refreshInterval: '1h', secretStoreRef: { name: 'aws', kind: 'ClusterSecretStore' }, target: { name: 'bot-api-key' }, dataFrom: [{ extract: { key: 'prod/bybit/api' } }] },
+  });
+  await env.sim.settle();
+  const es = new ExternalSecretsClient(env.kc, env.clock, new Scrubber(), FAST_POLICY);
+  values.set('prod/bybit/api', JSON.stringify({ api_key: 'NEWKEY-0002' }));
+  env.sim.faults.calls.length = 0;
+  await es.forceSync('edit-test', 'bot-key', 'inc-6:restore:1');
+  await env.sim.settle();
+  t.equal(env.sim.secretValues('edit-test', 'bot-api-key')?.api_key, 'NEWKEY-0002');
+  values.set('prod/bybit/api', JSON.stringify({ api_key: 'NEWKEY-0003' }));
+  await es.forceSync('edit-test', 'bot-key', 'inc-6:restore:2');
+  await env.sim.settle();
+  t.equal(env.sim.secretValues('edit-test', 'bot-api-key')?.api_key, 'NEWKEY-0003');
+  t.equal(env.sim.faults.calls.filter((c) => c === 'patch externalsecrets').length, 2, 'both syncs patched at v1beta1 (the v1 path is no route here)');
+});
+
+t.test('external-secrets: a missing ExternalSecret on a v1 cluster is not_found, never a v1beta1 retry', async (t) => {
+  const env = await startSim(t);
+  const es = new ExternalSecretsClient(env.kc, env.clock, new Scrubber(), FAST_POLICY);
+  await t.rejects(es.forceSync('edit-test', 'nope', 'inc-7:restore:1'), { kind: 'not_found', message: /externalsecrets.external-secrets.io "nope" not found/ });
+  t.same(env.sim.faults.calls.filter((c) => c.startsWith('patch externalsecrets')), ['patch externalsecrets']);
+});
+
+t.test('external-secrets: a cluster without the operator is said so', async (t) => {
+  const env = await startSim(t, { externalSecretsVersions: [] });
+  const es = new ExternalSecretsClient(env.kc, env.clock, new Scrubber(), FAST_POLICY);
+  await t.rejects(es.forceSync('edit-test', 'bot-key', 'inc-8:restore:1'), { kind: 'not_found', message: /serves no external-secrets.io API.*install the external-secrets operator/ });
 });
 
 t.test('a kubeconfig file (with a context) works as well as in-cluster config', async (t) => {

@@ -41,7 +41,7 @@ for (const delivery of ['direct', 'external-secrets'] as const) {
     if (delivery === 'external-secrets') {
       const { CustomObjectsApi } = await import('@kubernetes/client-node');
       await world.kubernetes.kubeConfig(WORLD.namespace).makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
-        { group: 'external-secrets.io', version: 'v1beta1', namespace: WORLD.namespace, plural: 'externalsecrets', name: WORLD.externalSecret, body: { metadata: { annotations: { 'force-sync': 'now' } } } },
+        { group: 'external-secrets.io', version: 'v1', namespace: WORLD.namespace, plural: 'externalsecrets', name: WORLD.externalSecret, body: { metadata: { annotations: { 'force-sync': 'now' } } } },
         merge,
       );
       await world.kubernetes.settle();

@@ -1,10 +1,10 @@
 import t from 'tap';
-import { ApiException, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, ApisApi, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { advance, startSim, statusOf } from './kubernetes/testing.js';
 
 const NS = 'trading';
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-const ES = { group: 'external-secrets.io', version: 'v1beta1', namespace: NS, plural: 'externalsecrets', name: 'bot-key' };
+const ES = { group: 'external-secrets.io', version: 'v1', namespace: NS, plural: 'externalsecrets', name: 'bot-key' };
 
 /** A stand-in for Secrets Manager: the ExternalSecret's provider. */
 function provider(initial: Record<string, string>) {
@@ -21,7 +21,7 @@ function provider(initial: Record<string, string>) {
 }
 
 const externalSecret = (spec: Record<string, unknown>) => ({
-  apiVersion: 'external-secrets.io/v1beta1',
+  apiVersion: 'external-secrets.io/v1',
   kind: 'ExternalSecret',
   metadata: { name: 'bot-key', namespace: NS },
   spec: { refreshInterval: '1h', secretStoreRef: { name: 'aws', kind: 'ClusterSecretStore' }, target: { name: 'bot-api-key' }, ...spec },
@@ -96,7 +96,7 @@ t.test('a provider without the secret leaves the ExternalSecret not Ready', asyn
   t.equal(sim.secretValues(NS, 'bot-api-key'), undefined);
 });
 
-t.test('ExternalSecrets are custom resources: no strategic merge patch, v1 served too', async (t) => {
+t.test('ExternalSecrets are custom resources: no strategic merge patch', async (t) => {
   const { sim, custom } = await startSim(t, { readSecret: async () => '{}' });
   sim.addExternalSecret(externalSecret({ dataFrom: [{ extract: { key: 'x' } }] }));
   try {
@@ -110,12 +110,46 @@ t.test('ExternalSecrets are custom resources: no strategic merge patch, v1 serve
       message: 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
     });
   }
-  const v1 = (await custom.getNamespacedCustomObject({ ...ES, version: 'v1' })) as { apiVersion: string };
-  t.equal(v1.apiVersion, 'external-secrets.io/v1');
   try {
     await custom.getNamespacedCustomObject({ ...ES, name: 'nope' });
     t.fail('expected 404');
   } catch (e) {
     t.match(statusOf(e), { code: 404, message: 'externalsecrets.external-secrets.io "nope" not found' });
   }
+});
+
+t.test('external-secrets 0.17 and later: only v1 is served, and discovery says so', async (t) => {
+  const { sim, custom, kc } = await startSim(t, { readSecret: async () => '{}' });
+  sim.addExternalSecret(externalSecret({ dataFrom: [{ extract: { key: 'x' } }] }));
+  t.equal(((await custom.getNamespacedCustomObject(ES)) as { apiVersion: string }).apiVersion, 'external-secrets.io/v1');
+  try {
+    await custom.getNamespacedCustomObject({ ...ES, version: 'v1beta1' });
+    t.fail('expected 404');
+  } catch (e) {
+    t.match(statusOf(e), { code: 404, reason: 'NotFound', message: 'the server could not find the requested resource' });
+  }
+  t.throws(() => sim.addExternalSecret({ ...externalSecret({}), apiVersion: 'external-secrets.io/v1beta1', metadata: { name: 'old', namespace: NS } }), /no matches for kind "ExternalSecret" in version "external-secrets.io\/v1beta1"/);
+  const groups = await kc.makeApiClient(ApisApi).getAPIVersions();
+  t.match(groups.groups.find((g) => g.name === 'external-secrets.io'), {
+    versions: [{ groupVersion: 'external-secrets.io/v1', version: 'v1' }],
+    preferredVersion: { groupVersion: 'external-secrets.io/v1', version: 'v1' },
+  });
+  t.same(groups.groups.find((g) => g.name === 'apps')?.versions.map((v) => v.version), ['v1']);
+  const resources = await kc.makeApiClient(CustomObjectsApi).getAPIResources({ group: 'external-secrets.io', version: 'v1' });
+  t.same(resources.resources.map((r) => r.name), ['externalsecrets', 'externalsecrets/status']);
+});
+
+t.test('legacy mode (external-secrets before 0.16): only v1beta1 is served', async (t) => {
+  const { sim, custom, kc } = await startSim(t, { readSecret: async () => '{}', externalSecretsVersions: ['v1beta1'] });
+  sim.addExternalSecret({ ...externalSecret({ dataFrom: [{ extract: { key: 'x' } }] }), apiVersion: 'external-secrets.io/v1beta1' });
+  const legacy = { ...ES, version: 'v1beta1' };
+  t.equal(((await custom.getNamespacedCustomObject(legacy)) as { apiVersion: string }).apiVersion, 'external-secrets.io/v1beta1');
+  try {
+    await custom.getNamespacedCustomObject(ES);
+    t.fail('expected 404');
+  } catch (e) {
+    t.match(statusOf(e), { code: 404, message: 'the server could not find the requested resource' });
+  }
+  const groups = await kc.makeApiClient(ApisApi).getAPIVersions();
+  t.same(groups.groups.find((g) => g.name === 'external-secrets.io')?.versions.map((v) => v.version), ['v1beta1']);
 });

@@ -107,7 +107,7 @@ export async function startWorld(opts: WorldOptions = {}): Promise<World> {
   const externalSecrets = opts.delivery === 'external-secrets';
   if (externalSecrets) {
     kubernetes.addExternalSecret({
-      apiVersion: 'external-secrets.io/v1beta1',
+      apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
       metadata: { name: WORLD.externalSecret, namespace: WORLD.namespace },
       spec: { refreshInterval: '1h', secretStoreRef: { name: 'aws', kind: 'ClusterSecretStore' }, target: { name: WORLD.k8sSecret }, dataFrom: [{ extract: { key: WORLD.secretId } }] },

@@ -1,12 +1,16 @@
-import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
+import { ApisApi, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import type { Scrubber } from '../../core/scrubber.js';
 import { call, DEFAULT_POLICY, type CallPolicy } from '../call.js';
+import { IntegrationError } from '../errors.js';
 import { kubernetesClassifier, SYSTEM } from './classify.js';
 
 const GROUP = 'external-secrets.io';
-const VERSION = 'v1beta1';
+/** external-secrets 0.17 and later serve only v1. */
+const VERSION = 'v1';
+/** What clusters on external-secrets before 0.16 serve instead. */
+const LEGACY_VERSION = 'v1beta1';
 /** Changing this annotation makes the external-secrets operator sync at once. */
 export const FORCE_SYNC = 'force-sync';
 
@@ -17,6 +21,9 @@ export const FORCE_SYNC = 'force-sync';
 export class ExternalSecretsClient {
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
+  readonly #apis: ApisApi;
+  /** Set once discovery said the cluster serves no v1. */
+  #version = VERSION;
 
   constructor(
     kc: KubeConfig,
@@ -26,20 +33,52 @@ export class ExternalSecretsClient {
   ) {
     this.#custom = kc.makeApiClient(CustomObjectsApi);
     this.#core = kc.makeApiClient(CoreV1Api);
+    this.#apis = kc.makeApiClient(ApisApi);
   }
 
   #call<T>(operation: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
     return call({ system: SYSTEM, operation, clock: this.clock, policy: this.policy, classify: kubernetesClassifier(this.scrubber), ...(signal ? { signal } : {}) }, fn);
   }
 
-  /** Sets the force-sync annotation to `token` (idempotent for one token). */
+  /**
+   * Sets the force-sync annotation to `token` (idempotent for one token), at external-secrets.io/v1;
+   * at v1beta1 only when v1 answers 404 and discovery shows the cluster serves v1beta1 and no v1.
+   */
   async forceSync(namespace: string, name: string, token: string, signal?: AbortSignal): Promise<void> {
-    await this.#call('patch externalsecret', signal, () =>
-      this.#custom.patchNamespacedCustomObject(
-        { group: GROUP, version: VERSION, namespace, plural: 'externalsecrets', name, body: { metadata: { annotations: { [FORCE_SYNC]: token } } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      ),
-    );
+    const patch = (version: string) =>
+      this.#call('patch externalsecret', signal, () =>
+        this.#custom.patchNamespacedCustomObject(
+          { group: GROUP, version, namespace, plural: 'externalsecrets', name, body: { metadata: { annotations: { [FORCE_SYNC]: token } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        ),
+      );
+    try {
+      await patch(this.#version);
+    } catch (err) {
+      if ((err as IntegrationError).kind !== 'not_found' || this.#version !== VERSION) throw err;
+      const served = await this.#servedVersions(signal);
+      // v1 served: the 404 is the ExternalSecret itself missing.
+      if (served.includes(VERSION)) throw err;
+      if (!served.includes(LEGACY_VERSION)) {
+        throw new IntegrationError({
+          system: SYSTEM,
+          operation: 'patch externalsecret',
+          kind: 'not_found',
+          retryable: false,
+          detail: `the cluster serves no ${GROUP} API (versions: ${served.join(', ') || 'none'})`,
+          action: `install the external-secrets operator (0.17 or later serves ${GROUP}/${VERSION}) or set the credential's delivery to direct`,
+          cause: err,
+        });
+      }
+      this.#version = LEGACY_VERSION;
+      await patch(LEGACY_VERSION);
+    }
+  }
+
+  /** The versions of external-secrets.io the cluster serves, from API discovery (GET /apis). */
+  async #servedVersions(signal: AbortSignal | undefined): Promise<string[]> {
+    const list = await this.#call('discover api groups', signal, () => this.#apis.getAPIVersions());
+    return list.groups.find((g) => g.name === GROUP)?.versions.map((v) => v.version) ?? [];
   }
 
   /** The fingerprint of one field of a Secret, or undefined when absent. */

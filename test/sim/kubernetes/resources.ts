@@ -64,11 +64,12 @@ export const DEPLOYMENT_TYPE: ResourceType = {
   },
 };
 
+/** external-secrets 0.17 and later serve only v1 (0.16 served v1 and v1beta1; before, v1beta1 alone). */
 export const EXTERNAL_SECRETS: ResourceType = {
   group: 'external-secrets.io',
   resource: 'externalsecrets',
   kind: 'ExternalSecret',
-  versions: ['v1beta1', 'v1'],
+  versions: ['v1'],
   listKind: 'ExternalSecretList',
   verbs: ALL,
   patchTypes: CUSTOM_PATCHES,
@@ -76,7 +77,13 @@ export const EXTERNAL_SECRETS: ResourceType = {
   generation: true,
 };
 
-export const RESOURCE_TYPES = [DEPLOYMENT_TYPE, PODS, SECRETS, EXTERNAL_SECRETS];
+/** The kinds a cluster serves, ExternalSecrets at the versions its external-secrets release serves. */
+export const resourceTypes = (externalSecretsVersions = EXTERNAL_SECRETS.versions): ResourceType[] => [
+  DEPLOYMENT_TYPE,
+  PODS,
+  SECRETS,
+  { ...EXTERNAL_SECRETS, versions: externalSecretsVersions },
+];
 
 export const apiVersionOf = (t: ResourceType, version = t.versions[0]) => (t.group ? `${t.group}/${version}` : (version as string));
 

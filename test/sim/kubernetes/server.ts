@@ -9,7 +9,8 @@ import { kubeConfigFor } from './kubeconfig.js';
 import { serveLog } from './logs.js';
 import { applyPatch } from './patch.js';
 import { Pods, type PodBehaviour, type PodStartedHook, type PodStoppedHook } from './pods.js';
-import { apiVersionOf, DEPLOYMENT_TYPE, EXTERNAL_SECRETS, PODS, RESOURCE_TYPES, SECRETS, type ResourceType, type Verb } from './resources.js';
+import { discovery } from './discovery.js';
+import { apiVersionOf, DEPLOYMENT_TYPE, PODS, resourceTypes, SECRETS, type ResourceType, type Verb } from './resources.js';
 import { checkPatchType, parseBody, Registry } from './rest.js';
 import { RolloutController } from './rollout.js';
 import { kubectlRolloutStatus, type RolloutStatus } from './rollout-status.js';
@@ -29,6 +30,11 @@ export interface KubernetesSimOptions {
   readSecret?: ReadSecret;
   /** Real-time period of the background reconcile that lets watches and log followers see clock advances. */
   reconcileEveryMs?: number;
+  /**
+   * The external-secrets.io versions served: ['v1'] by default (external-secrets 0.17 and later);
+   * ['v1beta1'] is a cluster still on a release before 0.16; [] a cluster without the operator.
+   */
+  externalSecretsVersions?: string[];
 }
 
 export interface SeedDeployment {
@@ -68,6 +74,8 @@ export class KubernetesSim {
   readonly faults: FaultInjector;
   readonly store: ObjectStore;
   readonly #registry: Registry;
+  readonly #types: ResourceType[];
+  readonly #externalSecretsType: ResourceType;
   readonly #pods: Pods;
   readonly #rollout: RolloutController;
   readonly #externalSecrets: ExternalSecretsController;
@@ -86,6 +94,8 @@ export class KubernetesSim {
     });
     this.store = new ObjectStore(this.clock);
     this.#registry = new Registry(this.store);
+    this.#types = resourceTypes(opts.externalSecretsVersions);
+    this.#externalSecretsType = this.#types.find((t) => t.resource === 'externalsecrets') as ResourceType;
     this.#pods = new Pods(this.store, this.clock);
     this.#rollout = new RolloutController(this.#registry, this.#pods, this.clock, {
       controllerDelayMs: opts.controllerDelayMs ?? 200,
@@ -152,8 +162,12 @@ export class KubernetesSim {
     return Object.fromEntries(Object.entries((s.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
   }
 
+  /** As `kubectl apply` would: a manifest at a version this cluster does not serve is refused. */
   addExternalSecret(manifest: KubeObject): KubeObject {
-    const created = this.#registry.create(EXTERNAL_SECRETS, manifest.metadata.namespace ?? 'default', manifest);
+    const served = this.#externalSecretsType.versions.map((v) => apiVersionOf(this.#externalSecretsType, v));
+    if (manifest.apiVersion && !served.includes(manifest.apiVersion))
+      throw new Error(`no matches for kind "ExternalSecret" in version "${manifest.apiVersion}" (this cluster serves ${served.join(', ')})`);
+    const created = this.#registry.create(this.#externalSecretsType, manifest.metadata.namespace ?? 'default', manifest);
     this.tick();
     return created;
   }
@@ -272,7 +286,11 @@ export class KubernetesSim {
     try {
       if (req.headers.authorization !== `Bearer ${this.token}`) throw errors.unauthorized();
       if (url.pathname === '/version') return sendJson(res, 200, { major: '1', minor: '31', gitVersion: 'v1.31.0-leakguard-sim', platform: 'linux/amd64' });
-      const route = parseRoute(url.pathname);
+      if (req.method === 'GET') {
+        const doc = discovery(this.#types, SUBRESOURCES, url.pathname);
+        if (doc) return sendJson(res, 200, doc);
+      }
+      const route = parseRoute(this.#types, url.pathname);
       if (!route) throw errors.notFoundPath();
       const verb = verbOf(req.method ?? 'GET', route, url.searchParams);
       const allowed = route.sub ? SUBRESOURCES[route.type.resource]?.[route.sub] : route.type.verbs;
@@ -346,7 +364,7 @@ export class KubernetesSim {
 }
 
 /** /api/v1/[namespaces/{ns}/]{resource}[/{name}[/{sub}]] and /apis/{group}/{version}/... */
-function parseRoute(path: string): Route | undefined {
+function parseRoute(types: ResourceType[], path: string): Route | undefined {
   const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
   let group = '';
   let rest: string[];
@@ -357,7 +375,7 @@ function parseRoute(path: string): Route | undefined {
   let namespace: string | undefined;
   if (rest[0] === 'namespaces' && rest.length >= 3) [namespace, rest] = [rest[1], rest.slice(2)];
   const [resource, name, sub, ...extra] = rest;
-  const type = RESOURCE_TYPES.find((t) => t.group === group && t.resource === resource && t.versions.includes(version ?? ''));
+  const type = types.find((t) => t.group === group && t.resource === resource && t.versions.includes(version ?? ''));
   if (!type || extra.length || (name && !namespace)) return undefined;
   return { type, version: version as string, namespace, name, sub };
 }
