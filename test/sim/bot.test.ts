@@ -12,9 +12,6 @@ async function until(what: string, check: () => boolean, timeoutMs = 15_000): Pr
   }
 }
 
-const podLogs = (world: Awaited<ReturnType<typeof startWorld>>) =>
-  world.kubernetes.pods(WORLD.namespace, WORLD.selector).map((p) => p.metadata.name);
-
 for (const delivery of ['direct', 'external-secrets'] as const) {
   t.test(`the bot trades, logs 10003 once its key is deleted, and trades again on a new key (${delivery})`, async (t) => {
     const world = await startWorld({ delivery, replicas: 2, tradeEveryMs: 50 });
@@ -27,7 +24,8 @@ for (const delivery of ['direct', 'external-secrets'] as const) {
     const oldKey = world.bybit.keys().find((k) => k.apiKey === old.apiKey)!;
     oldKey.deletedAt = world.clock.now();
     await until('auth errors', () => [...world.bot.pods.values()].some((p) => p.authErrors > 0));
-    const pod = podLogs(world)[0]!;
+    // The pod that saw the error (another may not have traded since the delete).
+    const pod = [...world.bot.pods.values()].find((p) => p.authErrors > 0)!.pod;
     const logs = await fetch(`${world.urls.kubernetes}/api/v1/namespaces/${WORLD.namespace}/pods/${pod}/log`, { headers: { authorization: `Bearer ${world.kubernetes.token}` } }).then((r) => r.text());
     t.match(logs, /ERROR bybit auth error HTTP 401 retCode=10003 retMsg="API key is invalid\."/);
 
