@@ -39,15 +39,17 @@ export const rotate = defineResponder({
     const credential = credentialOf(ctx);
     const secrets = client(ctx, 'secrets');
     await keepFrozen(ctx);
-    const adopted = await adopt(ctx, tokensSoFar(ctx), credential.rotationOwner === 'leakguard' ? params.stage : undefined);
-    if (adopted) return adopted;
-
     if (credential.rotationOwner === 'lambda') {
+      // Secrets Manager makes the token's version (empty, AWSPENDING) at once: an earlier attempt's
+      // version is a rotation to wait for, not a key to adopt.
       await ctx.checkpoint();
       await ctx.note('rotate.lambda', `RotateSecret on ${credential.secretId}; waiting for the rotation function`);
-      const versionId = await secrets.rotate(credential.secretId, ctx.token, { signal: ctx.signal });
+      const versionId = await secrets.rotate(credential.secretId, ctx.token, { ours: tokensSoFar(ctx), signal: ctx.signal });
       return rotatedOutcome(ctx, versionId, 'AWSCURRENT', 'rotated by the rotation function');
     }
+    const adopted = await adopt(ctx, tokensSoFar(ctx), params.stage);
+    if (adopted) return adopted;
+
     const { stage } = params;
     const exchange = exchangeOf(ctx);
     if (exchange.capabilities.createKey !== 'api') return rotateByHand(ctx, params);

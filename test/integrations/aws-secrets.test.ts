@@ -1,10 +1,13 @@
 import t, { type Test } from 'tap';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { systemClock } from '../../src/core/clock.js';
 import { Scrubber } from '../../src/core/scrubber.js';
 import { SecretsClient, type ExchangeKeySecret } from '../../src/integrations/aws/secrets.js';
 import { IntegrationError } from '../../src/integrations/errors.js';
 import { SecretsManagerSim } from '../sim/aws/secretsmanager.js';
 import { awsOptions, FAST_POLICY } from '../helpers/aws.js';
+import { awsClientConfig } from '../../src/integrations/aws/config.js';
+import { templateRotation } from '../fixtures/rotation/template.js';
 
 const ID = 'prod/bybit/api';
 /** AWS version ids are 32 to 64 characters. */
@@ -21,7 +24,7 @@ async function setup(t: Test, policy = FAST_POLICY) {
     client.destroy();
     await server.close();
   });
-  return { sim, client, scrubber };
+  return { sim, client, scrubber, url: server.url };
 }
 
 const stagesOf = (sim: SecretsManagerSim) => Object.fromEntries(sim.secret(ID)!.versions.map((v) => [v.versionId, v.stages]));
@@ -102,24 +105,83 @@ t.test('a missing secret and a malformed one say what to do', async (t) => {
   await t.rejects(client.readKey('prod/partial'), { message: /lacks api_key or api_secret/ });
 });
 
-t.test('lambda rotation: RotateSecret and wait until the token version is AWSCURRENT', async (t) => {
-  const { sim, client } = await setup(t);
-  const arn = 'arn:aws:lambda:us-east-1:111111111111:function:bybit-rotate';
-  sim.seedSecret({ name: 'prod/lambda', rotationLambdaArn: arn, versions: [{ versionId: '00000000-0000-4000-8000-00000000l0ld', secretString: JSON.stringify(key(1)), stages: ['AWSCURRENT'] }] });
-  sim.setRotationFunction(arn, async ({ Step, ClientRequestToken }) => {
-    // A minimal rotation Lambda working on the simulator's state through its own API.
-    if (Step === 'createSecret') await client.writeKey('prod/lambda', ClientRequestToken, key(9), 'AWSPENDING');
-    if (Step === 'finishSecret') await client.promote('prod/lambda', ClientRequestToken);
-  });
-  const versionId = await client.rotate('prod/lambda', 'rot-token-0000000000000000000000001', { pollMs: 20 });
-  t.equal(versionId, 'rot-token-0000000000000000000000001');
+const LAMBDA = 'arn:aws:lambda:us-east-1:111111111111:function:bybit-rotate';
+const tok = (n: number) => `rot-token-000000000000000000000000${n}`;
+
+/** prod/lambda, owned by a rotation function written like AWS's template; `testKey` may refuse a key. */
+function lambdaOwned(sim: SecretsManagerSim, url: string, t: Test, testKey: () => void = () => {}) {
+  sim.seedSecret({ name: 'prod/lambda', rotationLambdaArn: LAMBDA, versions: [{ versionId: OLD, secretString: JSON.stringify(key(1)), stages: ['AWSCURRENT'] }] });
+  const lambda = new SecretsManagerClient(awsClientConfig(awsOptions(url)));
+  t.teardown(() => lambda.destroy());
+  const created: number[] = [];
+  sim.setRotationFunction(LAMBDA, templateRotation(lambda, {
+    createKey: async () => {
+      created.push(9 + created.length);
+      return JSON.stringify(key(created.at(-1)!));
+    },
+    testKey: async () => testKey(),
+  }));
+  return { created };
+}
+
+t.test('lambda rotation: RotateSecret, then wait until the token version is AWSCURRENT', async (t) => {
+  const { sim, client, url } = await setup(t);
+  const { created } = lambdaOwned(sim, url, t);
+  const versionId = await client.rotate('prod/lambda', tok(1), { pollMs: 20 });
+  t.equal(versionId, tok(1));
   t.equal((await client.readKey('prod/lambda')).secret.api_key, key(9).api_key);
-  const ac = new AbortController();
-  sim.setRotationFunction(arn, async () => {
-    throw new Error('exchange down');
+  t.same(created, [9]);
+});
+
+t.test('lambda rotation: a failed first run is retried by Secrets Manager, and LeakGuard waits for it', async (t) => {
+  const { sim, client, url } = await setup(t);
+  let refusals = 1;
+  const { created } = lambdaOwned(sim, url, t, () => {
+    if (refusals-- > 0) throw new Error('key not active yet');
   });
-  setTimeout(() => ac.abort(new Error('rotate budget over')), 200);
-  await t.rejects(client.rotate('prod/lambda', 'rot-token-0000000000000000000000002', { pollMs: 20, signal: ac.signal }), { message: 'rotate budget over' });
+  t.equal(await client.rotate('prod/lambda', tok(1), { pollMs: 20 }), tok(1));
+  const [record] = await sim.rotationsSettled();
+  t.same(record?.attempts.map((a) => a.error ?? 'ok'), ['testSecret: key not active yet', 'ok']);
+  t.same(created, [9], 'one new key');
+  t.equal((await client.readKey('prod/lambda')).secret.api_key, key(9).api_key);
+});
+
+t.test("lambda rotation: a step run again waits on its own pending version; another's is said so", async (t) => {
+  const { sim, client, url } = await setup(t);
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const { created } = lambdaOwned(sim, url, t, () => held);
+  // Attempt 1 started the rotation, then its step was cut short (a crash, the budget).
+  const ac = new AbortController();
+  const first = client.rotate('prod/lambda', tok(1), { pollMs: 20, signal: ac.signal });
+  while (!sim.rotations.length) await new Promise((resolve) => setImmediate(resolve));
+  ac.abort(new Error('step budget over'));
+  await t.rejects(first, { message: 'step budget over' });
+  // Attempt 2 knows attempt 1's token: it starts nothing and waits for that version.
+  const second = client.rotate('prod/lambda', tok(2), { ours: [tok(1)], pollMs: 20 });
+  release();
+  t.equal(await second, tok(1));
+  t.equal(sim.rotations.length, 1, 'one rotation');
+  t.same(created, [9]);
+
+  // Someone else's rotation holds AWSPENDING: no new rotation, and the operator is told how to end it.
+  sim.seedSecret({ name: 'prod/other', rotationLambdaArn: LAMBDA, versions: [{ versionId: OLD, secretString: JSON.stringify(key(1)), stages: ['AWSCURRENT'] }, { versionId: tok(7), stages: ['AWSPENDING'] }] });
+  await t.rejects(client.rotate('prod/other', tok(3), { pollMs: 20 }), {
+    kind: 'conflict',
+    message: new RegExp(`version ${tok(7)} is AWSPENDING.*Next: wait for it to finish.*--remove-from-version-id ${tok(7)}`),
+  });
+});
+
+t.test('lambda rotation: a rotation whose AWSPENDING was removed is reported, not waited for', async (t) => {
+  const { sim, client, url } = await setup(t);
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  lambdaOwned(sim, url, t, () => held);
+  t.teardown(() => release());
+  const rotating = client.rotate('prod/lambda', tok(1), { pollMs: 20 });
+  while (!sim.rotations.length) await new Promise((resolve) => setImmediate(resolve));
+  await client.clearPending('prod/lambda', tok(1));
+  await t.rejects(rotating, { kind: 'failed', message: /was abandoned: that version is no longer AWSPENDING/ });
 });
 
 t.test('no AWS credentials at all says how to provide them', async (t) => {

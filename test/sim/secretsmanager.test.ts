@@ -13,6 +13,7 @@ import {
 import { ManualClock } from '../../src/core/clock.js';
 import { SecretsManagerSim, type RotationEvent, type SecretsManagerSimOptions } from './aws/secretsmanager.js';
 import { clientConfig, recordWire } from './aws/sdk-test-kit.js';
+import { templateRotation } from '../fixtures/rotation/template.js';
 
 type Recorded = Record<string, Record<string, unknown>>;
 const recorded = JSON.parse(
@@ -222,70 +223,131 @@ t.test('UpdateSecretVersionStage refuses what AWS refuses', async (t) => {
   t.same(await stagesById(client, true), before);
 });
 
-t.test('RotateSecret runs the rotation function in four steps, AWSPENDING until finishSecret', async (t) => {
-  const lambdaArn = 'arn:aws:lambda:us-east-1:111111111111:function:rotate-bybit';
+/** A rotation function like AWS's template, on its own client; its key service makes "rotated-<n>" values. */
+function templateFunction(t: Test, url: string, testKey: (value: string) => void = () => {}) {
+  const lambda = new SecretsManagerClient(clientConfig(url));
+  t.teardown(() => lambda.destroy());
+  const created: string[] = [];
   const events: RotationEvent[] = [];
+  const inner = templateRotation(lambda, {
+    createKey: async () => {
+      created.push(`rotated-${created.length + 1}`);
+      return created.at(-1)!;
+    },
+    testKey: async (value) => testKey(value),
+  });
+  return { lambda, created, events, fn: async (e: RotationEvent) => (events.push(e), inner(e)) };
+}
+
+const LAMBDA = 'arn:aws:lambda:us-east-1:111111111111:function:rotate-bybit';
+
+t.test('RotateSecret runs the rotation function in four steps, AWSPENDING until finishSecret', async (t) => {
   const seen: Record<string, Record<string, string[]>> = {};
   const { client, sim, server } = await setup(t);
-  const lambda = new SecretsManagerClient(clientConfig(server.url));
-  t.teardown(() => lambda.destroy());
-  // Does what the AWS rotation template does, through the API.
-  sim.setRotationFunction(lambdaArn, async (event) => {
-    events.push(event);
-    const { SecretId, ClientRequestToken } = event;
-    if (event.Step === 'createSecret') {
-      await lambda.send(new GetSecretValueCommand({ SecretId, VersionStage: 'AWSCURRENT' }));
-      await lambda.send(new PutSecretValueCommand({ SecretId, ClientRequestToken, SecretString: 'rotated', VersionStages: ['AWSPENDING'] }));
-    }
-    if (event.Step === 'testSecret') seen.testSecret = await stagesById(lambda);
-    if (event.Step === 'finishSecret') {
-      const stages = (await lambda.send(new DescribeSecretCommand({ SecretId }))).VersionIdsToStages!;
-      const current = Object.keys(stages).find((id) => stages[id]!.includes('AWSCURRENT'))!;
-      await lambda.send(
-        new UpdateSecretVersionStageCommand({ SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: ClientRequestToken, RemoveFromVersionId: current }),
-      );
-    }
+  const f = templateFunction(t, server.url);
+  sim.setRotationFunction(LAMBDA, async (event) => {
+    if (event.Step === 'createSecret') seen.createSecret = await stagesById(f.lambda);
+    if (event.Step === 'testSecret') seen.testSecret = await stagesById(f.lambda);
+    await f.fn(event);
   });
   await client.send(new CreateSecretCommand({ Name: NAME, SecretString: 'original', ClientRequestToken: token(1), Description: 'bybit key' }));
   const out = await client.send(
-    new RotateSecretCommand({ SecretId: NAME, RotationLambdaARN: lambdaArn, RotationRules: { AutomaticallyAfterDays: 1 }, ClientRequestToken: token(2) }),
+    new RotateSecretCommand({ SecretId: NAME, RotationLambdaARN: LAMBDA, RotationRules: { AutomaticallyAfterDays: 1 }, ClientRequestToken: token(2) }),
   );
   t.same(members(out), members(snapshot('test_rotate_secret_with_lambda_success[True]').rotate_secret_immediately!));
   t.equal(out.VersionId, token(2));
   const [record] = await sim.rotationsSettled();
-  t.same(record, { secret: NAME, token: token(2), completedSteps: ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] });
+  t.same(record, { secret: NAME, token: token(2), attempts: [{ completedSteps: ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] }], outcome: 'succeeded' });
   const arn = sim.secret(NAME)!.arn;
   t.same(
-    events,
+    f.events,
     ['createSecret', 'setSecret', 'testSecret', 'finishSecret'].map((Step) => ({ Step, SecretId: arn, ClientRequestToken: token(2) })),
   );
+  t.same(seen.createSecret, { [token(1)]: ['AWSCURRENT'], [token(2)]: ['AWSPENDING'] }, 'the version exists, AWSPENDING, before the first step');
   t.same(seen.testSecret, { [token(1)]: ['AWSCURRENT'], [token(2)]: ['AWSPENDING'] }, 'pending while testing');
+  t.same(f.created, ['rotated-1']);
   const described = await client.send(new DescribeSecretCommand({ SecretId: NAME }));
   t.same(members(described), members(snapshot('test_rotate_secret_with_lambda_success[True]').describe_secret_rotated!));
   t.same(described.VersionIdsToStages, { [token(1)]: ['AWSPREVIOUS'], [token(2)]: ['AWSCURRENT'] }, 'as recorded: AWSPENDING gone');
-  t.same([described.RotationEnabled, described.RotationLambdaARN, described.RotationRules], [true, lambdaArn, { AutomaticallyAfterDays: 1 }]);
+  t.same([described.RotationEnabled, described.RotationLambdaARN, described.RotationRules], [true, LAMBDA, { AutomaticallyAfterDays: 1 }]);
   t.equal(described.LastRotatedDate?.getTime(), START);
   t.equal(described.NextRotationDate?.getTime(), START + 86_400_000);
-  t.equal((await client.send(new GetSecretValueCommand({ SecretId: NAME }))).SecretString, 'rotated');
+  t.equal((await client.send(new GetSecretValueCommand({ SecretId: NAME }))).SecretString, 'rotated-1');
 });
 
-t.test('a failing rotation stops where it failed and leaves AWSPENDING in place', async (t) => {
-  const lambdaArn = 'arn:aws:lambda:us-east-1:111111111111:function:broken';
-  const { client, sim } = await setup(t, {
-    rotationFunctions: {
-      [lambdaArn]: async (event) => {
-        const { SecretId, ClientRequestToken } = event;
-        if (event.Step === 'createSecret') {
-          await client.send(new PutSecretValueCommand({ SecretId, ClientRequestToken, SecretString: 'bad', VersionStages: ['AWSPENDING'] }));
-        }
-        if (event.Step === 'testSecret') throw new Error('new key rejected by the exchange');
-      },
-    },
+t.test('the version RotateSecret creates is AWSPENDING and empty until the function puts its value', async (t) => {
+  const { client, sim } = await setup(t);
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  sim.setRotationFunction(LAMBDA, () => held);
+  sim.seedSecret({ name: NAME, rotationLambdaArn: LAMBDA, versions: [{ versionId: token(1), secretString: 'good', stages: ['AWSCURRENT'] }] });
+  await client.send(new RotateSecretCommand({ SecretId: NAME, ClientRequestToken: token(2) }));
+  t.same(await stagesById(client), { [token(1)]: ['AWSCURRENT'], [token(2)]: ['AWSPENDING'] });
+  await t.rejects(client.send(new GetSecretValueCommand({ SecretId: NAME, VersionId: token(2), VersionStage: 'AWSPENDING' })), {
+    name: 'ResourceNotFoundException',
+    message: `Secrets Manager can't find the specified secret value for VersionId: ${token(2)}`,
   });
-  sim.seedSecret({ name: NAME, rotationLambdaArn: lambdaArn, versions: [{ versionId: token(1), secretString: 'good', stages: ['AWSCURRENT'] }] });
+  await t.rejects(client.send(new GetSecretValueCommand({ SecretId: NAME, VersionStage: 'AWSPENDING' })), {
+    name: 'ResourceNotFoundException',
+    message: snapshot('test_secret_version_not_found').get_secret_value_stage_not_found_ex!.toString().replace(/^.*: (?=Secrets Manager)/, ''),
+  });
+  // PutSecretValue under the token fills that version in; a second, different value is refused.
+  const put = await client.send(new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: token(2), SecretString: 'new', VersionStages: ['AWSPENDING'] }));
+  t.same(put.VersionStages, ['AWSPENDING']);
+  t.equal((await client.send(new GetSecretValueCommand({ SecretId: NAME, VersionId: token(2), VersionStage: 'AWSPENDING' }))).SecretString, 'new');
+  await t.rejects(client.send(new PutSecretValueCommand({ SecretId: NAME, ClientRequestToken: token(2), SecretString: 'other', VersionStages: ['AWSPENDING'] })), { name: 'ResourceExistsException' });
+  await t.rejects(client.send(new RotateSecretCommand({ SecretId: NAME, ClientRequestToken: token(3) })), {
+    name: 'InvalidRequestException',
+    message: "A previous rotation isn't complete. That rotation will be reattempted.",
+  });
+  release();
+  await sim.rotationsSettled();
+});
+
+t.test('a failed step: Secrets Manager retries the whole rotation on its own, under the same token', async (t) => {
+  const { client, sim, server, clock } = await setup(t, { rotationRetries: { retries: 2, delayMs: 60_000 } });
+  let refusals = 1;
+  const f = templateFunction(t, server.url, () => {
+    if (refusals-- > 0) throw new Error('the exchange does not accept the new key yet');
+  });
+  sim.setRotationFunction(LAMBDA, f.fn);
+  sim.seedSecret({ name: NAME, rotationLambdaArn: LAMBDA, versions: [{ versionId: token(1), secretString: 'good', stages: ['AWSCURRENT'] }] });
+  await client.send(new RotateSecretCommand({ SecretId: NAME, ClientRequestToken: token(2) }));
+  const settled = sim.rotationsSettled();
+  while (sim.rotations[0]?.attempts[0]?.error === undefined) await new Promise((resolve) => setImmediate(resolve));
+  // Between the runs: AWSPENDING on the new version, and RotateSecret refuses another rotation.
+  t.same(await stagesById(client), { [token(1)]: ['AWSCURRENT'], [token(2)]: ['AWSPENDING'] });
+  await t.rejects(client.send(new RotateSecretCommand({ SecretId: NAME, ClientRequestToken: token(3) })), {
+    name: 'InvalidRequestException',
+    message: "A previous rotation isn't complete. That rotation will be reattempted.",
+  });
+  await clock.advance(60_000);
+  const [record] = await settled;
+  t.same(record, {
+    secret: NAME,
+    token: token(2),
+    attempts: [
+      { completedSteps: ['createSecret', 'setSecret'], error: 'testSecret: the exchange does not accept the new key yet' },
+      { completedSteps: ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] },
+    ],
+    outcome: 'succeeded',
+  });
+  t.same(f.created, ['rotated-1'], 'the retry reused the pending value: one new key');
+  t.same(await stagesById(client), { [token(1)]: ['AWSPREVIOUS'], [token(2)]: ['AWSCURRENT'] });
+  t.equal((await client.send(new DescribeSecretCommand({ SecretId: NAME }))).LastRotatedDate?.getTime(), START + 60_000);
+});
+
+t.test('a rotation that fails every run stops, AWSPENDING left in place', async (t) => {
+  const { client, sim, server } = await setup(t);
+  const f = templateFunction(t, server.url, () => {
+    throw new Error('new key rejected by the exchange');
+  });
+  sim.setRotationFunction(LAMBDA, f.fn);
+  sim.seedSecret({ name: NAME, rotationLambdaArn: LAMBDA, versions: [{ versionId: token(1), secretString: 'good', stages: ['AWSCURRENT'] }] });
   await client.send(new RotateSecretCommand({ SecretId: NAME, ClientRequestToken: token(2) }));
   const [record] = await sim.rotationsSettled();
-  t.same(record, { secret: NAME, token: token(2), completedSteps: ['createSecret', 'setSecret'], error: 'testSecret: new key rejected by the exchange' });
+  const failed = { completedSteps: ['createSecret', 'setSecret'], error: 'testSecret: new key rejected by the exchange' };
+  t.same(record, { secret: NAME, token: token(2), attempts: [failed, failed, failed], outcome: 'failed' }, 'the first run and 2 retries');
   t.same(await stagesById(client), { [token(1)]: ['AWSCURRENT'], [token(2)]: ['AWSPENDING'] });
   t.notOk((await client.send(new DescribeSecretCommand({ SecretId: NAME }))).LastRotatedDate);
   await t.rejects(client.send(new RotateSecretCommand({ SecretId: NAME, ClientRequestToken: token(3) })), {

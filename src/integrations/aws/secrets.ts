@@ -156,19 +156,50 @@ export class SecretsClient {
   }
 
   /**
-   * For `lambda` rotation owners: RotateSecret with `token`, then waits until that version
-   * is AWSCURRENT. A rotation that stalls (AWSPENDING stays) fails when the budget ends.
+   * For `lambda` rotation owners: starts a rotation under `token` and waits until its version
+   * is AWSCURRENT. Secrets Manager creates that version (AWSPENDING, empty) before the rotation
+   * function runs and retries a failed rotation on its own, so a version under one of `ours`
+   * (this step's tokens so far, `token` among them) that is still AWSPENDING is waited for, never
+   * started again. A rotation that stalls fails when the budget (`signal`) ends.
    */
-  async rotate(secretId: string, token: string, opts: { pollMs?: number; signal?: AbortSignal } = {}): Promise<string> {
-    const out = await this.#call('RotateSecret', opts.signal, (s) =>
-      this.#sdk.send(new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotateImmediately: true }), { abortSignal: s }),
-    );
-    const versionId = out.VersionId ?? token;
+  async rotate(secretId: string, token: string, opts: { ours?: string[]; pollMs?: number; signal?: AbortSignal } = {}): Promise<string> {
+    const ours = new Set([token, ...(opts.ours ?? [])]);
+    const mine = (stages: Record<string, string[]>) => Object.keys(stages).find((id) => ours.has(id));
+    let versionId = mine(await this.#stagesById(secretId, opts.signal));
+    if (versionId === undefined) {
+      try {
+        await this.#call('RotateSecret', opts.signal, (s) =>
+          this.#sdk.send(new RotateSecretCommand({ SecretId: secretId, ClientRequestToken: token, RotateImmediately: true }), { abortSignal: s }),
+        );
+        versionId = token;
+      } catch (err) {
+        if ((err as IntegrationError).code !== 'InvalidRequestException') throw err;
+        // "A previous rotation isn't complete": ours (an answer lost on the way), or someone else's.
+        const stages = await this.#stagesById(secretId, opts.signal);
+        versionId = mine(stages);
+        if (versionId === undefined) throw pendingVersion(stages) ? rotationInTheWay(secretId, pendingVersion(stages)!, err) : err;
+      }
+    }
     for (;;) {
-      const d = await this.#call('DescribeSecret', opts.signal, (s) => this.#sdk.send(new DescribeSecretCommand({ SecretId: secretId }), { abortSignal: s }));
-      if (d.VersionIdsToStages?.[versionId]?.includes(AWSCURRENT)) return versionId;
+      const stages = (await this.#stagesById(secretId, opts.signal))[versionId] ?? [];
+      if (stages.includes(AWSCURRENT)) return versionId;
+      if (!stages.includes(AWSPENDING)) {
+        throw new IntegrationError({
+          system: SYSTEM,
+          operation: 'RotateSecret',
+          kind: 'failed',
+          retryable: false,
+          detail: `the rotation of ${secretId} under version ${versionId} was abandoned: that version is no longer AWSPENDING`,
+          action: "see the rotation function's CloudWatch logs, then run the step again (it starts a new rotation)",
+        });
+      }
       await this.clock.sleep(opts.pollMs ?? 1_000, opts.signal);
     }
+  }
+
+  async #stagesById(secretId: string, signal: AbortSignal | undefined): Promise<Record<string, string[]>> {
+    const d = await this.#call('DescribeSecret', signal, (s) => this.#sdk.send(new DescribeSecretCommand({ SecretId: secretId }), { abortSignal: s }));
+    return d.VersionIdsToStages ?? {};
   }
 
   #register(secret: Partial<ExchangeKeySecret>): void {
@@ -178,6 +209,24 @@ export class SecretsClient {
   destroy(): void {
     this.#sdk.destroy();
   }
+}
+
+/** The version a rotation in progress works on: AWSPENDING, and not AWSCURRENT. */
+function pendingVersion(stages: Record<string, string[]>): string | undefined {
+  return Object.keys(stages).find((id) => stages[id]!.includes(AWSPENDING) && !stages[id]!.includes(AWSCURRENT));
+}
+
+/** RotateSecret refused because a rotation LeakGuard did not start holds AWSPENDING. */
+function rotationInTheWay(secretId: string, pending: string, cause: unknown): IntegrationError {
+  return new IntegrationError({
+    system: SYSTEM,
+    operation: 'RotateSecret',
+    kind: 'conflict',
+    retryable: false,
+    detail: `a rotation LeakGuard did not start is in progress on ${secretId} (version ${pending} is AWSPENDING); Secrets Manager retries it on its own`,
+    action: `wait for it to finish and run the step again, or end it: aws secretsmanager update-secret-version-stage --secret-id ${secretId} --version-stage AWSPENDING --remove-from-version-id ${pending}`,
+    cause,
+  });
 }
 
 function registerKey(scrubber: Scrubber, secret: Partial<ExchangeKeySecret>): void {

@@ -27,17 +27,30 @@ export interface RotationEvent {
 /** Stands in for a rotation Lambda: throw to fail the step. */
 export type RotationFunction = (event: RotationEvent) => Promise<void> | void;
 
+/** One run of the four steps; `error` says which step failed and why (the run stopped there). */
+export interface RotationAttempt {
+  completedSteps: RotationStep[];
+  error?: string;
+}
+
 export interface RotationRecord {
   secret: string;
   token: string;
-  completedSteps: RotationStep[];
-  /** Set when a step failed: the rotation stopped there, AWSPENDING stays where it is. */
-  error?: string;
+  /** The first run, then the runs Secrets Manager retried on its own after a failed step. */
+  attempts: RotationAttempt[];
+  /** failed: every run failed; AWSPENDING stays on the token's version, which may be empty. */
+  outcome: 'running' | 'succeeded' | 'failed';
 }
 
 export interface SecretsManagerSimOptions extends AwsSimOptions {
   /** Rotation Lambdas by ARN. */
   rotationFunctions?: Record<string, RotationFunction>;
+  /**
+   * After a failed step Secrets Manager "retries the entire rotation process multiple times"
+   * (User Guide, Rotation by Lambda function); how many times and how soon is not documented.
+   * Default: 2 retries (3 runs), each at once; a delay is clock time.
+   */
+  rotationRetries?: { retries?: number; delayMs?: number };
 }
 
 export interface SeedSecret {
@@ -67,8 +80,9 @@ const NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]+$/;
  * AWS Secrets Manager over AWS JSON 1.1 (target prefix "secretsmanager"): CreateSecret,
  * DescribeSecret, GetSecretValue, PutSecretValue, UpdateSecretVersionStage,
  * ListSecretVersionIds, RotateSecret, with AWS's staging-label rules and error texts.
- * RotateSecret answers at once and runs the rotation function in the background, as AWS
- * does; `rotationsSettled()` waits for it.
+ * RotateSecret creates the token's version, labelled AWSPENDING and without a value, answers,
+ * and runs the rotation function in the background, retrying the whole rotation after a failed
+ * step, as AWS does; `rotationsSettled()` waits for it.
  */
 export class SecretsManagerSim {
   readonly service: AwsJsonService;
@@ -76,8 +90,12 @@ export class SecretsManagerSim {
   readonly #secrets = new Map<string, Secret>();
   readonly #rotationFunctions = new Map<string, RotationFunction>();
   readonly #running = new Set<Promise<void>>();
+  readonly #retries: number;
+  readonly #retryDelayMs: number;
 
   constructor(opts: SecretsManagerSimOptions = {}) {
+    this.#retries = opts.rotationRetries?.retries ?? 2;
+    this.#retryDelayMs = opts.rotationRetries?.delayMs ?? 0;
     for (const [arn, fn] of Object.entries(opts.rotationFunctions ?? {})) this.#rotationFunctions.set(arn, fn);
     this.service = new AwsJsonService(
       {
@@ -229,6 +247,16 @@ export class SecretsManagerSim {
       version = holderOf(secret, stage);
       if (!version) throw new AwsError('ResourceNotFoundException', `Secrets Manager can't find the specified secret value for staging label: ${stage}`);
     }
+    // The version RotateSecret created holds no value until the rotation function puts one: AWS's
+    // templates read it with VersionId and AWSPENDING, and create the value on this error.
+    if (version.secretString === undefined && version.secretBinary === undefined) {
+      throw new AwsError(
+        'ResourceNotFoundException',
+        versionId !== undefined
+          ? `Secrets Manager can't find the specified secret value for VersionId: ${versionId}`
+          : `Secrets Manager can't find the specified secret value for staging label: ${versionStage ?? AWSCURRENT}`,
+      );
+    }
     // AWS records the access date without the time of day.
     const today = Math.floor(this.service.clock.now() / DAY_MS) * DAY_MS;
     secret.lastAccessedAt = today;
@@ -257,6 +285,14 @@ export class SecretsManagerSim {
     if (!value) throw new AwsError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
     if (!token) throw missingToken();
     const existing = versionById(secret, token);
+    const now = this.service.clock.now();
+    if (existing && existing.secretString === undefined && existing.secretBinary === undefined) {
+      // The rotation function's createSecret: the value of the version RotateSecret created.
+      Object.assign(existing, value);
+      for (const stage of stages ?? [AWSCURRENT]) moveStage(secret, stage, existing);
+      secret.lastChangedAt = now;
+      return { ARN: secret.arn, Name: secret.name, VersionId: existing.versionId, VersionStages: stagesOf(existing) };
+    }
     if (existing) {
       // Idempotent retry: same token and same value is the same version; another value is refused.
       if (existing.secretString !== value.secretString || existing.secretBinary !== value.secretBinary) {
@@ -264,7 +300,6 @@ export class SecretsManagerSim {
       }
       return { ARN: secret.arn, Name: secret.name, VersionId: existing.versionId, VersionStages: stagesOf(existing) };
     }
-    const now = this.service.clock.now();
     const version: SecretVersion = { versionId: token, ...value, stages: [], createdAt: now };
     secret.versions.push(version);
     for (const stage of stages ?? [AWSCURRENT]) moveStage(secret, stage, version);
@@ -346,6 +381,11 @@ export class SecretsManagerSim {
     if (pending && !pending.stages.includes(AWSCURRENT)) {
       throw new AwsError('InvalidRequestException', "A previous rotation isn't complete. That rotation will be reattempted.");
     }
+    // The token becomes the new version's id; AWS does not document a RotateSecret that reuses the
+    // id of a finished version, so this refuses it as the exception's documented meaning says.
+    if (input.RotateImmediately !== false && versionById(secret, token)) {
+      throw new AwsError('ResourceExistsException', 'A resource with the ID you requested already exists.');
+    }
     const now = this.service.clock.now();
     secret.rotationEnabled = true;
     secret.rotationLambdaArn = lambdaArn;
@@ -353,6 +393,10 @@ export class SecretsManagerSim {
     const days = secret.rotationRules?.AutomaticallyAfterDays;
     if (typeof days === 'number') secret.nextRotationAt = now + days * DAY_MS;
     if (input.RotateImmediately !== false) {
+      // Before the function runs: the token's version, AWSPENDING, no value (the templates refuse to run otherwise).
+      const version: SecretVersion = { versionId: token, stages: [], createdAt: now };
+      secret.versions.push(version);
+      moveStage(secret, AWSPENDING, version);
       const run = this.#rotate(secret, fn, token).finally(() => this.#running.delete(run));
       this.#running.add(run);
     }
@@ -360,27 +404,44 @@ export class SecretsManagerSim {
   }
 
   async #rotate(secret: Secret, fn: RotationFunction, token: string): Promise<void> {
-    const record: RotationRecord = { secret: secret.name, token, completedSteps: [] };
+    const record: RotationRecord = { secret: secret.name, token, attempts: [], outcome: 'running' };
     this.rotations.push(record);
     // The API answer goes out first: AWS runs the rotation function asynchronously.
     await new Promise((resolve) => setImmediate(resolve));
+    for (let run = 0; ; run++) {
+      const attempt: RotationAttempt = { completedSteps: [] };
+      record.attempts.push(attempt);
+      const error = await this.#runSteps(secret, fn, token, attempt);
+      if (error === undefined) {
+        record.outcome = 'succeeded';
+        return;
+      }
+      attempt.error = error;
+      if (run >= this.#retries) {
+        record.outcome = 'failed';
+        return;
+      }
+      // The whole rotation again, same token: the version and its AWSPENDING label stay.
+      await this.service.clock.sleep(this.#retryDelayMs);
+    }
+  }
+
+  /** One run of the four steps; the failure, if any. */
+  async #runSteps(secret: Secret, fn: RotationFunction, token: string, attempt: RotationAttempt): Promise<string | undefined> {
     for (const step of ROTATION_STEPS) {
       try {
         await fn({ Step: step, SecretId: secret.arn, ClientRequestToken: token });
       } catch (err) {
-        record.error = `${step}: ${(err as Error).message}`;
-        return;
+        return `${step}: ${(err as Error).message}`;
       }
-      record.completedSteps.push(step);
+      attempt.completedSteps.push(step);
     }
     const version = versionById(secret, token);
-    if (version?.stages.includes(AWSCURRENT)) {
-      // Rotation is complete once AWSCURRENT reached the new version; AWS then drops its AWSPENDING.
-      detach(version, AWSPENDING);
-      secret.lastRotatedAt = this.service.clock.now();
-    } else {
-      record.error = `finishSecret: version ${token} is not ${AWSCURRENT} after the rotation function finished`;
-    }
+    if (!version?.stages.includes(AWSCURRENT)) return `finishSecret: version ${token} is not ${AWSCURRENT} after the rotation function finished`;
+    // Rotation is complete once AWSCURRENT reached the new version; AWS then drops its AWSPENDING.
+    detach(version, AWSPENDING);
+    secret.lastRotatedAt = this.service.clock.now();
+    return undefined;
   }
 }
 
