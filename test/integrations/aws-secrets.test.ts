@@ -184,6 +184,24 @@ t.test('lambda rotation: a rotation whose AWSPENDING was removed is reported, no
   await t.rejects(rotating, { kind: 'failed', message: /was abandoned: that version is no longer AWSPENDING/ });
 });
 
+t.test("a host clock 10 minutes behind AWS's: the SDK corrects it from the refusal's Date, the call is retried", async (t) => {
+  const sim = new SecretsManagerSim({ clock: systemClock, wallClock: { now: () => Date.now() + 10 * 60_000, sleep: systemClock.sleep } });
+  sim.seedSecret({ name: ID, versions: [{ versionId: OLD, secretString: JSON.stringify(key(1)), stages: ['AWSCURRENT'] }] });
+  const server = await sim.start();
+  t.teardown(() => server.close());
+  const client = new SecretsClient(awsOptions(server.url), systemClock, new Scrubber(), FAST_POLICY);
+  t.teardown(() => client.destroy());
+  t.equal((await client.readKey(ID)).secret.api_key, key(1).api_key);
+  t.same(sim.faults.calls, ['GetSecretValue', 'GetSecretValue'], 'refused once (Signature expired), then signed in time');
+  t.equal((await client.listVersions(ID)).length, 1, 'later calls are signed in time at once');
+  t.equal(sim.faults.calls.length, 3);
+
+  // Without a retry left, the operator is told what is wrong and what to fix.
+  const once = new SecretsClient(awsOptions(server.url), systemClock, new Scrubber(), { ...FAST_POLICY, retries: 0 });
+  t.teardown(() => once.destroy());
+  await t.rejects(once.readKey(ID), { kind: 'expired', message: /Signature expired.*Next: LeakGuard's host clock is more than 5 minutes off AWS's.*NTP/ });
+});
+
 t.test('no AWS credentials at all says how to provide them', async (t) => {
   const { SecretsClient: Client } = await import('../../src/integrations/aws/secrets.js');
   const saved = { ...process.env };

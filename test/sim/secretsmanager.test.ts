@@ -356,6 +356,37 @@ t.test('a rotation that fails every run stops, AWSPENDING left in place', async 
   });
 });
 
+t.test('a signature more than 5 minutes from AWS\'s clock is refused; every answer carries that clock as Date', async (t) => {
+  const { sim, server } = await setup(t, { wallClock: new ManualClock(START) });
+  sim.seedSecret({ name: NAME, secretString: 'v' });
+  // An SDK whose host clock is off by `skewMs` from AWS's (START); maxAttempts 1 so nothing corrects it behind our back.
+  const skewed = (skewMs: number) => {
+    const c = new SecretsManagerClient({ ...clientConfig(server.url), maxAttempts: 1, systemClockOffset: START + skewMs - Date.now() });
+    t.teardown(() => c.destroy());
+    return c;
+  };
+  const behind = skewed(-6 * 60_000);
+  const expired = (await behind.send(new GetSecretValueCommand({ SecretId: NAME })).then(
+    () => ({}),
+    (e: unknown) => e,
+  )) as { $response?: { headers: Record<string, string> } };
+  t.match(expired, {
+    name: 'InvalidSignatureException',
+    message: /^Signature expired: 20251231T2354\d\dZ is now earlier than 20251231T235500Z \(20260101T000000Z - 5 min\.\)$/,
+    $metadata: { httpStatusCode: 400 },
+  });
+  t.equal(expired.$response?.headers.date, 'Thu, 01 Jan 2026 00:00:00 GMT', "the refusal's Date is AWS's time");
+  // The SDK took its offset from that Date: the next request is signed in time.
+  t.equal((await behind.send(new GetSecretValueCommand({ SecretId: NAME }))).SecretString, 'v');
+  await t.rejects(skewed(6 * 60_000).send(new GetSecretValueCommand({ SecretId: NAME })), {
+    name: 'InvalidSignatureException',
+    message: /^Signature not yet current: 20260101T0006\d\dZ is still later than 20260101T000500Z \(20260101T000000Z \+ 5 min\.\)$/,
+  });
+  t.equal((await skewed(-4 * 60_000).send(new GetSecretValueCommand({ SecretId: NAME }))).SecretString, 'v', '4 minutes off is within the window');
+  const ok = await fetch(server.url, { method: 'POST' });
+  t.equal(ok.headers.get('date'), 'Thu, 01 Jan 2026 00:00:00 GMT');
+});
+
 t.test('calls without a valid SigV4 signature are refused', async (t) => {
   const { server } = await setup(t);
   const post = (headers: Record<string, string>) =>

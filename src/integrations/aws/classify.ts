@@ -24,6 +24,21 @@ export function classifyAws(system: string, actions: Partial<Record<FailureKind,
     if (e.name === 'CredentialsProviderError')
       return new IntegrationError({ system, operation, kind: 'invalid_key', retryable: false, detail: 'no AWS credentials found', action: "give LeakGuard AWS credentials: an IAM role for its service account (IRSA), AWS_* environment variables or a profile", code: e.name, cause: err });
     const status = e.$metadata?.httpStatusCode;
+    if (e.name === 'InvalidSignatureException' && /^Signature (expired|not yet current)/.test(e.message ?? '')) {
+      // The SDK has set its clock offset from the answer's Date: one more attempt is signed right.
+      const corrected = (e.$metadata as { clockSkewCorrected?: boolean } | undefined)?.clockSkewCorrected === true;
+      return new IntegrationError({
+        system,
+        operation,
+        kind: 'expired',
+        retryable: corrected,
+        detail: `${e.name}: ${e.message}`,
+        action: `LeakGuard's host clock is more than 5 minutes off AWS's${corrected ? ' (corrected for; the call is retried)' : ''}: fix its time sync (NTP)`,
+        code: e.name,
+        ...(status ? { status } : {}),
+        cause: err,
+      });
+    }
     const name = e.name ?? 'Error';
     const kind: FailureKind = KINDS[name] ?? (status && status >= 500 ? 'unavailable' : 'failed');
     const retryable = RETRYABLE.has(name) || (status !== undefined && status >= 500);

@@ -13,7 +13,10 @@ export interface AwsClientOptions {
   credentials?: AwsCredentials;
 }
 
-/** SDK client settings from the config; our own call policy does the retrying (maxAttempts 1). */
+/**
+ * SDK client settings from the config; our own call policy does the retrying (maxAttempts 1),
+ * including the attempt after the SDK corrected a skewed clock (classifyAws: kind `expired`).
+ */
 export function awsClientConfig(opts: AwsClientOptions) {
   return {
     region: opts.region,

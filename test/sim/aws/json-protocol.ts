@@ -8,7 +8,14 @@ import { verifySigV4 } from './sigv4.js';
 
 /** Options every AWS simulator takes. */
 export interface AwsSimOptions {
+  /** Drives the service's state (dates, rotations); usually a ManualClock in tests. */
   clock?: Clock;
+  /**
+   * AWS's own time: signatures are checked against it and every answer's Date header carries it.
+   * The system clock by default, since SDKs sign with the host's time; a test skews it to play a
+   * host whose clock is off.
+   */
+  wallClock?: Clock;
   region?: string;
   accountId?: string;
   /** Known credentials, access key id -> secret access key; requests signed otherwise are refused. */
@@ -55,6 +62,7 @@ export const throttlingError = (): AwsError => new AwsError('ThrottlingException
 export class AwsJsonService {
   readonly faults: FaultInjector;
   readonly clock: Clock;
+  readonly wallClock: Clock;
   readonly region: string;
   readonly accountId: string;
   readonly #credentials: Record<string, string>;
@@ -63,6 +71,7 @@ export class AwsJsonService {
   constructor(spec: AwsJsonServiceSpec, opts: AwsSimOptions = {}) {
     this.#spec = spec;
     this.clock = opts.clock ?? systemClock;
+    this.wallClock = opts.wallClock ?? systemClock;
     this.region = opts.region ?? DEFAULT_REGION;
     this.accountId = opts.accountId ?? DEFAULT_ACCOUNT_ID;
     this.#credentials = { ...(opts.credentials ?? DEFAULT_CREDENTIALS) };
@@ -83,17 +92,23 @@ export class AwsJsonService {
     const op = this.#spec.targetPrefixes.includes(target.slice(0, dot)) ? target.slice(dot + 1) : '';
     const operation = Object.hasOwn(this.#spec.operations, op) ? this.#spec.operations[op] : undefined;
     if (req.method !== 'POST' || !operation) {
-      return send(res, errorAnswer(new AwsError('UnknownOperationException', `Unknown operation ${target}`, { messageKey: 'message' })));
+      return this.#send(res, errorAnswer(new AwsError('UnknownOperationException', `Unknown operation ${target}`, { messageKey: 'message' })));
     }
     if (await this.faults.apply(op, res, req)) return;
     try {
-      const accessKeyId = verifySigV4(req, body, { service: this.#spec.signingName, region: this.region, credentials: this.#credentials });
+      const accessKeyId = verifySigV4(req, body, { service: this.#spec.signingName, region: this.region, credentials: this.#credentials, now: this.wallClock.now() });
       const output = await operation(parseInput(body), { accessKeyId });
-      send(res, { status: 200, body: output ?? {} });
+      this.#send(res, { status: 200, body: output ?? {} });
     } catch (err) {
       if (!(err instanceof AwsError)) throw err;
-      send(res, errorAnswer(err));
+      this.#send(res, errorAnswer(err));
     }
+  }
+
+  /** Every answer has AWS's Date (RFC 7231), from which SDKs correct a skewed clock. */
+  #send(res: ServerResponse, answer: ThrottleAnswer): void {
+    res.writeHead(answer.status, { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': randomUUID(), date: new Date(this.wallClock.now()).toUTCString(), ...answer.headers });
+    res.end(JSON.stringify(answer.body));
   }
 }
 
@@ -113,11 +128,6 @@ function parseInput(body: Buffer): JsonObject {
 
 function errorAnswer(err: AwsError): ThrottleAnswer {
   return { status: err.status, body: err.body, headers: { 'content-type': CONTENT_TYPE, 'x-amzn-errortype': err.code } };
-}
-
-function send(res: ServerResponse, answer: ThrottleAnswer): void {
-  res.writeHead(answer.status, { 'content-type': CONTENT_TYPE, 'x-amzn-requestid': randomUUID(), ...answer.headers });
-  res.end(JSON.stringify(answer.body));
 }
 
 /** AWS JSON timestamps are epoch seconds as JSON numbers. */

@@ -8,6 +8,8 @@ export interface SigV4Scope {
   region: string;
   /** Access key id -> secret access key. */
   credentials: Record<string, string>;
+  /** AWS's time (ms), that the request's X-Amz-Date must be within 5 minutes of. */
+  now: number;
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -16,8 +18,8 @@ const ALGORITHM = 'AWS4-HMAC-SHA256';
  * Server-side check of an AWS Signature Version 4 `Authorization` header: the signature is
  * recomputed from the request and the caller's secret key, as AWS does. Returns the
  * caller's access key id; failures throw the errors AWS's JSON services answer with (all
- * HTTP 400, lower-case "message"). The request time is not compared with the clock:
- * simulators usually run on a ManualClock while the SDK signs with real time.
+ * HTTP 400, lower-case "message"). A request signed more than 5 minutes away from `now`
+ * is refused as AWS refuses it ("Signature expired", "Signature not yet current").
  */
 export function verifySigV4(req: IncomingMessage, body: Buffer, scope: SigV4Scope): string {
   const authorization = header(req, 'authorization');
@@ -80,8 +82,29 @@ export function verifySigV4(req: IncomingMessage, body: Buffer, scope: SigV4Scop
         `\n\nThe Canonical String for this request should have been\n'${canonicalRequest}'\n\nThe String-to-Sign should have been\n'${stringToSign}'\n`,
     );
   }
+  checkTime(requestDate, scope.now);
   return accessKeyId;
 }
+
+/** AWS's window around its own time; outside it the SDK corrects its clock from the answer's Date. */
+const SKEW_MS = 5 * 60_000;
+
+function checkTime(amzDate: string, now: number): void {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
+  // AWS does not document this text; the SDKs always send the basic format.
+  if (!m) throw authError('IncompleteSignatureException', `Date must be in ISO-8601 'basic format'. Got '${amzDate}'.`);
+  const [, y, mo, d, h, mi, se] = m.map(Number) as number[];
+  const signedAt = Date.UTC(y!, mo! - 1, d!, h!, mi!, se!);
+  if (signedAt < now - SKEW_MS) {
+    throw authError('InvalidSignatureException', `Signature expired: ${amzDate} is now earlier than ${basic(now - SKEW_MS)} (${basic(now)} - 5 min.)`);
+  }
+  if (signedAt > now + SKEW_MS) {
+    throw authError('InvalidSignatureException', `Signature not yet current: ${amzDate} is still later than ${basic(now + SKEW_MS)} (${basic(now)} + 5 min.)`);
+  }
+}
+
+/** ISO 8601 basic format to the second, as X-Amz-Date has it. */
+const basic = (ms: number) => new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
 
 function parseAuthParams(authorization: string, rest: string): Record<string, string> {
   const params: Record<string, string> = {};
