@@ -4,6 +4,7 @@ import { callCtx, client, credentialOf, exchangeOf } from '../lib/context.js';
 import { askHuman, DONE } from '../lib/human.js';
 import type { Outcome } from '../lib/define.js';
 import type { RevokeOutputs } from './outputs.js';
+import { proved } from './proved.js';
 
 /** Whether LeakGuard can delete the account's keys itself: an API for keys and a sub-account to list them in. */
 const byApi = (ctx: StepContext) => exchangeOf(ctx).capabilities.revokeKey === 'api' && Boolean(credentialOf(ctx).account.uid && credentialOf(ctx).account.masterKey);
@@ -24,8 +25,8 @@ export async function revokeAccount(ctx: StepContext): Promise<Outcome<RevokeOut
   const keys = await exchange.listKeys(master, uid, callCtx(ctx));
   for (const k of keys) {
     await ctx.checkpoint();
-    const { alreadyGone } = await exchange.revokeKey({ keyId: k.keyId, master, account: uid }, callCtx(ctx));
-    await ctx.note('revoke.done', `sub-account key ${keyHint(k.keyId)} ${alreadyGone ? 'was already gone' : 'deleted'}`, { keyHint: keyHint(k.keyId), alreadyGone });
+    const { alreadyGone, proof, evidence } = await proved(ctx, keyHint(k.keyId), exchange.revokeKey({ keyId: k.keyId, master, account: uid }, callCtx(ctx)));
+    await ctx.note('revoke.done', `sub-account key ${keyHint(k.keyId)} ${alreadyGone ? 'was already gone' : 'deleted'}; proved gone: ${evidence}`, { keyHint: keyHint(k.keyId), alreadyGone, proof });
   }
   return { status: 'succeeded', outputs: { revokedSubKeys: keys.length, keyHints: keys.map((k) => keyHint(k.keyId)) }, message: `${keys.length} sub-account key(s) deleted` };
 }

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import type { Revoked } from '../../src/core/revocation.js';
 import type { StepContext } from '../../src/runner/responder.js';
 import { callCtx, client, credentialOf, exchangeOf } from '../lib/context.js';
 import { defineResponder, StringEnum, type Outcome } from '../lib/define.js';
@@ -10,6 +11,7 @@ import { snapshotPositions } from '../lib/positions.js';
 import { freezeOutputs } from '../freeze/outputs.js';
 import { revokeAccount, revokeMasterKeys } from './account.js';
 import { revokeOutputs, type RevokeOutputs } from './outputs.js';
+import { proved } from './proved.js';
 
 const Params = Type.Object(
   {
@@ -70,12 +72,11 @@ async function revokeKey(ctx: StepContext, choice: KeyChoice, unlessCurrent: boo
   }
   const exchange = exchangeOf(ctx);
   const key = await loadKey(ctx, choice);
-  let alreadyGone: boolean;
+  let revoked: Revoked;
   let snapshot: RevokeOutputs['positions'];
   if (exchange.capabilities.revokeKey !== 'api') {
     await askHuman(ctx, DONE, `In the ${exchange.name} API management page, delete the API key starting with ${key.hint} (credential ${credential.id}), then complete task ${ctx.token}; LeakGuard then checks that the key no longer works.`);
-    await stillWorks(ctx, key);
-    alreadyGone = false;
+    revoked = { alreadyGone: false, proof: 'person', evidence: await stillWorks(ctx, key) };
   } else {
     // No freeze snapshot (break-glass revokes while the pods drain): nothing trades once the key is gone, so the positions are read now, with it.
     const snapshotNow = choice === 'target' && !lastOutputs(ctx, freezeOutputs)?.positions;
@@ -85,24 +86,27 @@ async function revokeKey(ctx: StepContext, choice: KeyChoice, unlessCurrent: boo
     ]);
     snapshot = positions?.positions ?? undefined;
     await ctx.checkpoint();
-    ({ alreadyGone } = await exchange.revokeKey({ keyId: key.keyId, material: key.material, master, account: credential.account.uid }, callCtx(ctx)));
+    revoked = await proved(ctx, key.hint, exchange.revokeKey({ keyId: key.keyId, material: key.material, master, account: credential.account.uid }, callCtx(ctx)));
   }
-  await ctx.note('revoke.done', alreadyGone ? `key ${key.hint} was already gone` : `key ${key.hint} deleted at ${exchange.name}`, { keyHint: key.hint, alreadyGone });
+  const { alreadyGone, proof } = revoked;
+  await ctx.note('revoke.done', `${alreadyGone ? `key ${key.hint} was already gone` : `key ${key.hint} deleted at ${exchange.name}`}; proved gone: ${revoked.evidence}`, { keyHint: key.hint, alreadyGone, proof });
   // An abandoned new key must not stay staged for the next reader.
   await secrets.clearPending(credential.secretId, versionId, ctx.signal);
-  return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, versionId, alreadyGone, revokedFingerprint: key.fingerprint, ...(snapshot ? { positions: snapshot } : {}) }, message: alreadyGone ? 'already gone' : `deleted ${key.hint}` };
+  return { status: 'succeeded', outputs: { key: choice, keyHint: key.hint, versionId, alreadyGone, proof, revokedFingerprint: key.fingerprint, ...(snapshot ? { positions: snapshot } : {}) }, message: alreadyGone ? 'already gone' : `deleted ${key.hint}` };
 }
 
-/** A person said the key is deleted: an authenticated call that still works proves otherwise. */
-async function stillWorks(ctx: StepContext, key: LoadedKey): Promise<void> {
+/** A person said the key is deleted: an authenticated call that still works proves otherwise. Returns what backs the person's word. */
+async function stillWorks(ctx: StepContext, key: LoadedKey): Promise<string> {
   const exchange = exchangeOf(ctx);
-  if (exchange.capabilities.balance !== 'api') return;
+  const word = `a person completed task ${ctx.token}`;
+  if (exchange.capabilities.balance !== 'api') return word;
   try {
     await exchange.balance(key.material, callCtx(ctx));
   } catch (err) {
     const kind = (err as { kind?: string }).kind;
-    if (kind !== 'invalid_key') await ctx.note('revoke.unchecked', `could not check that ${key.hint} is gone (${(err as Error).message}); taking the person's word`);
-    return;
+    if (kind === 'invalid_key') return `${word}, and ${exchange.name} refuses the key`;
+    await ctx.note('revoke.unchecked', `could not check that ${key.hint} is gone (${(err as Error).message}); taking the person's word`);
+    return word;
   }
   throw new Error(`task ${ctx.token} was completed, but the key ${key.hint} still works at ${exchange.name}; delete it there (the next attempt opens a new task)`);
 }

@@ -1,7 +1,7 @@
 import type { Credential } from '../core/credential.js';
 import { keyHint } from '../core/fingerprint.js';
 import type { LeakGuardClients } from '../integrations/clients.js';
-import type { KeyInfo } from '../integrations/exchanges/exchange.js';
+import type { Exchange, KeyInfo, KeyMaterial } from '../integrations/exchanges/exchange.js';
 
 export interface CredentialProblem {
   credentialId: string;
@@ -20,9 +20,11 @@ export async function checkCredentials(credentials: Credential[], clients: Pick<
     const add = (problem: string) => problems.push({ credentialId: credential.id, problem });
     const exchange = clients.exchanges.exchangeFor(credential);
     if (exchange.capabilities.queryKey !== 'api') continue;
+    let keyId: string | undefined;
     try {
       const current = await clients.secrets.readKey(credential.secretId, {}, signal);
       const info = await exchange.describeKey(current.material, signal ? { signal } : {});
+      keyId = info.keyId;
       const missing = missingIps(info, clients.egressIps);
       if (missing.length) add(`its key ${keyHint(info.keyId)} is bound to IPs that leave out LeakGuard's egress IP(s) ${missing.join(', ')}; add them to the key at ${credential.exchange}, or LeakGuard cannot cancel orders with it`);
     } catch (err) {
@@ -35,11 +37,27 @@ export async function checkCredentials(credentials: Credential[], clients: Pick<
       for (const p of exchange.masterKeyProblems(info)) add(`LeakGuard's master key ${keyHint(info.keyId)}: ${p}`);
       const missing = missingIps(info, clients.egressIps);
       if (missing.length) add(`LeakGuard's master key ${keyHint(info.keyId)} is not bound to LeakGuard's egress IP(s) ${missing.join(', ')}; bind it to them`);
+      if (credential.account.uid && exchange.capabilities.revokeKey === 'api') {
+        const problem = await listingProblem(exchange, master, credential.account.uid, keyId, signal);
+        if (problem) add(`LeakGuard's master key ${keyHint(info.keyId)} ${problem}`);
+      }
     } catch (err) {
       add(`LeakGuard's master key could not be checked: ${(err as Error).message}`);
     }
   }
   return problems;
+}
+
+/** Why the master key's listing of the sub-account could not prove a revoke; undefined when it can. */
+async function listingProblem(exchange: Exchange, master: KeyMaterial, uid: string, keyId: string | undefined, signal?: AbortSignal): Promise<string | undefined> {
+  let keys: KeyInfo[];
+  try {
+    keys = await exchange.listKeys(master, uid, signal ? { signal } : {});
+  } catch (err) {
+    return `cannot list the keys of sub-account ${uid}, so LeakGuard could not prove a revoke: ${(err as Error).message}`;
+  }
+  if (keyId && !keys.some((k) => k.keyId === keyId)) return `does not see the credential's key ${keyHint(keyId)} among sub-account ${uid}'s keys, so LeakGuard could not prove a revoke; check account.uid and exchanges.${exchange.name}.baseUrl`;
+  return undefined;
 }
 
 /** Egress IPs an IP-bound key leaves out; an unbound key leaves out none. */

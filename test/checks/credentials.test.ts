@@ -36,3 +36,15 @@ t.test('a key the exchange refuses is reported, not thrown', async (t) => {
   const problems = await checkCredentials(e.config.credentials, e.clients);
   t.match(problems, [{ credentialId: 'bybit-prod-trading', problem: /its key could not be checked: .*invalid_key/ }]);
 });
+
+t.test("the master key must list the credential's sub-account with its key in it: that listing proves a revoke", async (t) => {
+  const e = await startE2E({ replicas: 1 });
+  t.teardown(() => e.close());
+  const { bybit, accounts } = e.world;
+  const otherMaster = bybit.addMaster().uid;
+  const foreign = bybit.addSubAccount(otherMaster).uid;
+  const sibling = bybit.addSubAccount(accounts.masterUid).uid;
+  const withUid = (uid: number) => e.config.credentials.map((c) => ({ ...c, account: { ...c.account, uid: String(uid) } }));
+  t.match(await checkCredentials(withUid(foreign), e.clients), [{ credentialId: 'bybit-prod-trading', problem: new RegExp(`LeakGuard's master key .{4}… cannot list the keys of sub-account ${foreign}, so LeakGuard could not prove a revoke: .*500010`) }]);
+  t.match(await checkCredentials(withUid(sibling), e.clients), [{ problem: new RegExp(`does not see the credential's key .{4}… among sub-account ${sibling}'s keys, so LeakGuard could not prove a revoke; check account.uid and exchanges.bybit.baseUrl`) }]);
+});

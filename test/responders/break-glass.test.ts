@@ -61,6 +61,12 @@ t.test('break-glass from a new incident to resolved, against the simulators with
 
   const runs = await env.store.listStepRuns(incident.id);
   t.same(runs.find((r) => r.step === 'verify')?.outputs.positionsMatch, true, 'positions match the snapshot');
+  t.match(runs.find((r) => r.step === 'revoke' && r.status === 'succeeded')?.outputs, { proof: 'listing', alreadyGone: false }, 'the revoke recorded its proof');
+  t.match(
+    timeline.find((e) => e.type === 'revoke.done')?.message,
+    new RegExp(`deleted at bybit; proved gone: the master key's listing of account ${world.accounts.subUid} no longer has key ${keyHint(leaked.apiKey)}`),
+    'the timeline says which proof was used',
+  );
   for (const step of ['freeze', 'cancel', 'revoke', 'rotate', 'cancel-new', 'restore', 'verify', 'notify']) {
     const started = timeline.find((e) => e.type === 'step.started' && e.data.step === step);
     const finished = timeline.find((e) => e.type === 'step.finished' && e.data.step === step);

@@ -76,3 +76,22 @@ t.test('Secrets Manager down: break-glass still opens and freezes the bot, and t
   t.equal(done.state, 'needs_attention', 'the rest waits for a person');
   t.notOk(world.bybit.keys().find((k) => k.apiKey === world.accounts.botKey.apiKey)?.deletedAt, 'no key was deleted without knowing which');
 });
+
+t.test('a delete Bybit acknowledges while the sub-account still lists the key is no revocation: the revoke fails and pages', async (t) => {
+  const env = await responderWorld(t);
+  const { world } = env;
+  await env.botTrading(world.accounts.botKey.apiKey.slice(0, 4));
+  world.bybit.faults.inject('POST /v5/user/delete-sub-api', { kind: 'error', status: 200, body: { retCode: 0, retMsg: '', result: {}, retExtInfo: {}, time: Date.now() }, times: 10_000 });
+
+  const incident = await env.open(fastPlan('break-glass', (p) => (p.steps.find((s) => s.step === 'revoke')!.retries = 0)));
+  env.runner.start();
+  const done = await env.waitForState(incident.id, ['resolved', 'needs_attention', 'aborted', 'failed'], 90_000);
+  t.not(done.state, 'resolved', await resolvedOrWhy(env, incident.id));
+  const timeline = await env.store.listTimeline(incident.id);
+  t.notOk(timeline.some((e) => e.type === 'revoke.done'), 'nothing says the key is gone');
+  t.match(timeline.find((e) => e.type === 'alert' && e.data.severity === 'page')?.message, /could not be proved revoked: .*still has it/, 'a human is paged');
+  const runs = await env.store.listStepRuns(incident.id);
+  t.ok(runs.some((r) => r.step === 'revoke' && r.status === 'failed'), 'the revoke step failed');
+  t.notOk(runs.some((r) => r.step === 'revoke' && r.status === 'succeeded'));
+  t.notOk(world.bybit.keys().find((k) => k.apiKey === world.accounts.botKey.apiKey)?.deletedAt, 'the key indeed lives');
+});

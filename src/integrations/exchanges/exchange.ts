@@ -1,4 +1,5 @@
 import type { Category } from '../../core/credential.js';
+import type { Revoked } from '../../core/revocation.js';
 
 /** How an exchange operation is done: by LeakGuard over the API, or by a person (a human task). */
 export type Capability = 'api' | 'manual';
@@ -115,9 +116,10 @@ export interface Exchange {
   listKeys(master: KeyMaterial, account: string, ctx?: CallContext): Promise<KeyInfo[]>;
   /**
    * Deletes a key; the exchange decides how (with the master key, or signed by the key itself).
-   * `alreadyGone` only when the exchange proves the key is gone, never from one error code.
+   * Resolves only with a proof that the key is gone (never from what the delete call answered);
+   * without one it throws an IntegrationError with code UNPROVEN (src/core/revocation.ts).
    */
-  revokeKey(target: RevokeTarget, ctx?: CallContext): Promise<{ alreadyGone: boolean }>;
+  revokeKey(target: RevokeTarget, ctx?: CallContext): Promise<Revoked>;
   listOpenOrders(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<OpenOrder[]>;
   /** Cancels everything open in the scope, then polls until the exchange reports none. */
   cancelAll(key: KeyMaterial, scope: TradeScope, ctx?: SweepContext): Promise<Swept>;

@@ -1,4 +1,5 @@
 import { MainClient } from 'binance';
+import type { Revoked } from '../../../core/revocation.js';
 import { BINANCE, binanceErrors } from './errors.js';
 import { DEFAULT_CANCEL_BUDGET_MS, DEFAULT_POLL_MS, type ExchangeDeps, type ExchangeOptions } from '../deps.js';
 import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, RevokeTarget, SweepContext, Swept, TradeScope } from '../exchange.js';
@@ -91,7 +92,7 @@ export class BinanceExchange implements Exchange {
     return this.#manual('listKeys', 'queryKey', [`Open ${KEY_PAGE} and list the keys by label; record the result of this task in LeakGuard.`]);
   }
 
-  revokeKey(target: RevokeTarget): Promise<{ alreadyGone: boolean }> {
+  revokeKey(target: RevokeTarget): Promise<Revoked> {
     return this.#manual('revokeKey', 'revokeKey', [`In ${KEY_PAGE}, delete the key starting ${prefix(target.keyId)}.`, 'Then record the task as done in LeakGuard; LeakGuard checks that the key no longer works.']);
   }
 

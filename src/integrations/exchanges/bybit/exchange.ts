@@ -1,5 +1,6 @@
 import type { CancelAllOrdersParamsV5, GetAccountOrdersParamsV5, PositionInfoParamsV5 } from 'bybit-api';
 import type { Category } from '../../../core/credential.js';
+import type { Revoked } from '../../../core/revocation.js';
 import { BybitClient, paged, serverTimeOf } from './client.js';
 import { BYBIT } from './errors.js';
 import { BybitKeys, masterKeyProblems } from './keys.js';
@@ -55,7 +56,7 @@ export class BybitExchange implements Exchange {
     return this.#keys.list(master, account, ctx);
   }
 
-  revokeKey(target: RevokeTarget, ctx?: CallContext): Promise<{ alreadyGone: boolean }> {
+  revokeKey(target: RevokeTarget, ctx?: CallContext): Promise<Revoked> {
     return this.#keys.revoke(target, ctx);
   }
 

@@ -1,6 +1,9 @@
 import type { Clock } from '../../../core/clock.js';
+import { keyHint } from '../../../core/fingerprint.js';
+import type { Revoked } from '../../../core/revocation.js';
 import { IntegrationError } from '../../errors.js';
 import type { CallContext, KeyInfo, KeyMaterial, NewKey, NewKeySpec, RevokeTarget } from '../exchange.js';
+import { deleteThenList, unproven } from '../proof.js';
 import { paged, type BybitClient } from './client.js';
 import { BYBIT } from './errors.js';
 
@@ -71,52 +74,77 @@ export class BybitKeys {
     return entries.map((e) => keyInfo(e, uid));
   }
 
-  /** A sub-account key with the master key (delete-sub-api); without a sub-account, the key deletes itself. */
-  revoke(target: RevokeTarget, ctx?: CallContext): Promise<{ alreadyGone: boolean }> {
-    if (target.master && target.account) return this.#deleteSubKey(target.master, target.keyId, target.account, ctx);
-    if (target.material) return this.#deleteOwnKey(target.material, ctx);
+  /**
+   * A sub-account key with the master key (delete-sub-api), proved by the master key's listing;
+   * without a sub-account, the key deletes itself, proved by 10003 while the master key works.
+   */
+  revoke(target: RevokeTarget, ctx?: CallContext): Promise<Revoked> {
+    const { master, account, keyId } = target;
+    if (master && account) {
+      return deleteThenList({
+        system: BYBIT,
+        keyId,
+        account,
+        remove: () => this.client.request('delete-sub-api', master, ctx, (sdk) => sdk.deleteSubApiKey({ apikey: keyId })),
+        list: () => this.list(master, account, ctx),
+      });
+    }
+    if (target.material) return this.#deleteOwnKey(target.material, master, ctx);
     return Promise.reject(
       new IntegrationError({
         system: BYBIT,
         operation: 'revoke key',
         kind: 'invalid_request',
         retryable: false,
-        detail: `key ${target.keyId.slice(0, 4)}… names no sub-account and its secret is not at hand`,
+        detail: `key ${keyHint(keyId)} names no sub-account and its secret is not at hand`,
         action: "add account.uid to the credential (LeakGuard's master key deletes sub-account keys), or delete the key in Bybit > API management",
       }),
     );
   }
 
-  async #deleteSubKey(master: KeyMaterial, keyId: string, uid: string, ctx?: CallContext): Promise<{ alreadyGone: boolean }> {
+  async #deleteOwnKey(key: KeyMaterial, master: KeyMaterial | undefined, ctx?: CallContext): Promise<Revoked> {
+    let isMaster: boolean;
     try {
-      await this.client.request('delete-sub-api', master, ctx, (sdk) => sdk.deleteSubApiKey({ apikey: keyId }));
-      return { alreadyGone: false };
+      ({ isMaster } = await this.describe(key, ctx));
     } catch (err) {
-      // Bybit refuses to delete a key it no longer has (10001); the sub-account's key list says whether that is why.
-      if (!(err instanceof IntegrationError && err.code === 10001)) throw err;
-      const keys = await this.list(master, uid, ctx);
-      if (keys.some((k) => k.keyId === keyId)) throw err;
-      return { alreadyGone: true };
+      if (!isInvalidKey(err)) throw err;
+      return { alreadyGone: true, proof: 'invalid_key', evidence: await this.#invalidKeyProof(key, master, ctx) };
     }
+    // A master key deletes itself with delete-api; a sub-account key with delete-sub-api and no apikey.
+    await this.client.request(isMaster ? 'delete-api' : 'delete-sub-api', key, ctx, (sdk) => (isMaster ? sdk.deleteMasterApiKey() : sdk.deleteSubApiKey()));
+    try {
+      await this.describe(key, ctx);
+    } catch (err) {
+      if (!isInvalidKey(err)) throw err;
+      return { alreadyGone: false, proof: 'invalid_key', evidence: await this.#invalidKeyProof(key, master, ctx) };
+    }
+    throw unproven(BYBIT, `the delete of key ${keyHint(key.apiKey)} was acknowledged, yet the key still answers`, `delete key ${keyHint(key.apiKey)} in Bybit > API management now; LeakGuard tries again`);
   }
 
-  async #deleteOwnKey(key: KeyMaterial, ctx?: CallContext): Promise<{ alreadyGone: boolean }> {
-    // The documented invalid-key answer to an authenticated read proves the key gone.
-    const gone = (err: unknown) => err instanceof IntegrationError && err.kind === 'invalid_key';
-    try {
-      // A master key deletes itself with delete-api; a sub-account key with delete-sub-api and no apikey.
-      const { isMaster } = await this.describe(key, ctx);
-      await this.client.request(isMaster ? 'delete-api' : 'delete-sub-api', key, ctx, (sdk) => (isMaster ? sdk.deleteMasterApiKey() : sdk.deleteSubApiKey()));
-      return { alreadyGone: false };
-    } catch (err) {
-      if (gone(err)) return { alreadyGone: true };
-      throw err;
+  /**
+   * 10003 proves a key gone only on the right domain: Bybit answers it too when key and base URL
+   * (mainnet, testnet, demo) do not match. The master key authenticating here, now, shows that.
+   */
+  async #invalidKeyProof(key: KeyMaterial, master: KeyMaterial | undefined, ctx?: CallContext): Promise<string> {
+    const hint = keyHint(key.apiKey);
+    const action = `check exchanges.bybit.baseUrl, and that key ${hint} is gone in Bybit > API management; then retry the step`;
+    if (!master || master.apiKey === key.apiKey) {
+      throw unproven(BYBIT, `key ${hint} answers 10003 (invalid key), and no other key of LeakGuard's shows that this base URL is the key's domain`, `${action} (set account.masterKey on the credential so LeakGuard can prove it)`);
     }
+    try {
+      await this.describe(master, ctx);
+    } catch (err) {
+      throw unproven(BYBIT, `key ${hint} answers 10003 (invalid key), but so does LeakGuard's master key: the base URL may be the wrong domain`, action, err);
+    }
+    return `key ${hint} answers 10003 (invalid key) while LeakGuard's master key works on the same base URL`;
   }
 }
 
+/** Bybit's documented answer to a key it does not have (10003); 10007 and HTTP 401 say only that authentication failed. */
+const isInvalidKey = (err: unknown) => err instanceof IntegrationError && err.code === 10003;
+
 /**
- * create-sub-api needs a master key with Wallet AccountTransfer or SubMemberTransfer; it
+ * create-sub-api and delete-sub-api need a master key with Wallet AccountTransfer or SubMemberTransfer; it
  * must not be read-only, and must not hold Withdrawal (a leaked master key could drain the account).
  */
 export function masterKeyProblems(info: KeyInfo): string[] {
@@ -124,7 +152,7 @@ export function masterKeyProblems(info: KeyInfo): string[] {
   const problems: string[] = [];
   if (!info.isMaster) problems.push('it is a sub-account key; create-sub-api needs a master account key');
   if (info.readOnly) problems.push('it is read-only; create-sub-api needs a read-write key');
-  if (!wallet.includes('AccountTransfer') && !wallet.includes('SubMemberTransfer')) problems.push('it lacks Wallet AccountTransfer or SubMemberTransfer, which create-sub-api requires');
+  if (!wallet.includes('AccountTransfer') && !wallet.includes('SubMemberTransfer')) problems.push('it lacks Wallet AccountTransfer or SubMemberTransfer, which create-sub-api and delete-sub-api require');
   if (wallet.includes('Withdraw')) problems.push('it holds the Withdrawal permission; create a master key without it');
   return problems;
 }
