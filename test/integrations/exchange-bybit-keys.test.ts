@@ -1,10 +1,10 @@
 import t from 'tap';
 import { IntegrationError } from '../../src/integrations/errors.js';
-import { systemClock } from '../../src/core/clock.js';
+import { ManualClock, systemClock } from '../../src/core/clock.js';
 import { UNPROVEN } from '../../src/core/revocation.js';
 import { BybitExchange } from '../../src/integrations/exchanges/bybit/exchange.js';
 import { LEAKGUARD_IP, startBybit } from '../sim/bybit/testkit.js';
-import { bybitWorld, failure, FAST, material } from './exchange-kit.js';
+import { bybitWorld, drive, failure, FAST, material } from './exchange-kit.js';
 
 const DAY = 86_400_000;
 
@@ -152,4 +152,23 @@ t.test('a key without the permission gets the typed no_permission error, not ret
   t.match(err, { kind: 'no_permission', code: 10005, retryable: false, message: /lacks the permission/ });
   t.equal(w.sim.callsBy(w.bot.apiKey).length, 1, 'a 4xx meaning "wrong" is never retried');
   t.equal(w.sim.keys().length, 2, 'no key was created');
+});
+
+t.test('deleting many sub-account keys keeps to delete-sub-api\'s 5 requests/s: no 10006', async (t) => {
+  const clock = new ManualClock(Date.now());
+  const w = await bybitWorld(t.teardown, { clock });
+  const keys = Array.from({ length: 7 }, (_, i) => w.sim.addKey({ uid: w.subUid, note: `k-${i}` }));
+  const bybit = w.bybit();
+  const start = clock.now();
+  await drive(
+    clock,
+    (async () => {
+      for (const k of keys) await bybit.revokeKey({ keyId: k.apiKey, master: w.masterKey, account: String(w.subUid) });
+    })(),
+    50,
+  );
+  const deletes = w.sim.callsBy(w.master.apiKey).filter((c) => c.path === '/v5/user/delete-sub-api');
+  t.same(deletes.map((c) => c.retCode), Array(7).fill(0), 'every delete within the limit');
+  t.ok(deletes[5]!.at - start >= 1000, 'the sixth waited for a slot');
+  t.ok(keys.every((k) => w.sim.keys().find((x) => x.apiKey === k.apiKey)?.deletedAt !== null));
 });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { ManualClock } from '../../src/core/clock.js';
 import type { TradeScope } from '../../src/integrations/exchanges/exchange.js';
 import type { Params } from '../sim/bybit/params.js';
-import { bybitWorld, drive, failure, parked } from './exchange-kit.js';
+import { bybitWorld, drive, failure, material, parked } from './exchange-kit.js';
 
 /** A bot trading spot, USDT perpetuals and BTC-settled inverse contracts. */
 const SCOPE: TradeScope = { categories: ['spot', 'linear', 'inverse'], settleCoins: ['USDT', 'BTC'], symbols: [] };
@@ -145,4 +145,39 @@ t.test('positions, balance and server time', async (t) => {
   w.sim.clockOffsetMs = 120_000;
   const time = await bybit.serverTime();
   t.ok(Math.abs(time - (Date.now() + 120_000)) < 2000, 'the server time, not ours');
+});
+
+t.test('option: orders, cancelAll and positions without a coin; a second option cancel-all round waits for its 1/s slot instead of a 10006', async (t) => {
+  const clock = new ManualClock(Date.now());
+  const w = await bybitWorld(t.teardown, { clock, cancelLag: {} });
+  const scope: TradeScope = { categories: ['option'], settleCoins: [], symbols: [] };
+  const option = (orderLinkId: string, symbol = 'BTC-27DEC24-60000-C') => place(w, { category: 'option', symbol, orderLinkId, price: '1200', qty: '0.1' });
+  option('o-1');
+  option('o-2', 'ETH-27DEC24-3000-P');
+  place(w, { category: 'linear', symbol: 'BTCUSDT' });
+  const bybit = w.bybit();
+  const trader = w.sim.addKey({ uid: w.subUid, note: 'options', permissions: { Options: ['OptionsTrade'] } });
+  const key = material(trader);
+  t.same((await bybit.listOpenOrders(key, scope)).map((o) => [o.category, o.orderLinkId]).sort(), [['option', 'o-1'], ['option', 'o-2']]);
+
+  // Someone places another option order while LeakGuard takes its first look.
+  const realtime = w.sim.book.realtime.bind(w.sim.book);
+  let sneaked = false;
+  w.sim.book.realtime = (uid, p, now) => {
+    if (!sneaked && p.category === 'option') {
+      sneaked = true;
+      option('attacker');
+    }
+    return realtime(uid, p, now);
+  };
+  const start = clock.now();
+  const swept = await drive(clock, bybit.cancelAll(key, scope, { pollMs: 100 }), 100);
+  t.same(swept, { cancelled: 3, polls: 2, stillOpen: 0 });
+  const cancels = w.sim.callsBy(trader.apiKey).filter((c) => c.path === '/v5/order/cancel-all');
+  t.same(cancels.map((c) => [c.params.category, c.retCode]), [['option', 0], ['option', 0]], 'two rounds, none over the limit');
+  t.ok(cancels[1]!.at - start >= 1000, 'the second round waited for the 1 request/s option limit');
+  t.equal(w.sim.orders().filter((o) => o.category === 'linear' && o.orderStatus === 'New').length, 1, 'outside the scope, untouched');
+
+  w.sim.positions.push({ uid: w.subUid, category: 'option', symbol: 'BTC-27DEC24-60000-C', side: 'Sell', size: '0.3', avgPrice: '1000' });
+  t.same(await bybit.positions(key, scope), [{ category: 'option', symbol: 'BTC-27DEC24-60000-C', side: 'Sell', size: '0.3' }]);
 });

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { ManualClock } from '../../src/core/clock.js';
 import { bybitFixture, shapeDiff, startBybit } from './bybit/testkit.js';
 
 t.test('create-sub-api: a master key creates a sub-account key and sees its secret once', async (t) => {
@@ -121,4 +122,21 @@ t.test('query-api answers the fixture shape for the signing key', async (t) => {
     ips: ['10.0.0.7'],
   });
   t.same(res.result.permissions.Wallet, ['AccountTransfer', 'SubMemberTransfer']);
+});
+
+t.test('create-sub-api and delete-sub-api: 5 requests per second per UID', async (t) => {
+  const clock = new ManualClock(Date.now());
+  const w = await startBybit(t.teardown, { clock });
+  const master = w.client(w.master, { syncTimeBeforePrivateRequests: true });
+  const made: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const res = await master.createSubUIDAPIKey({ subuid: w.subUid, note: `k-${i}`, readOnly: 1, permissions: { Spot: ['SpotTrade'] } });
+    t.equal(res.retCode, 0);
+    made.push(res.result.apiKey);
+  }
+  t.equal((await master.createSubUIDAPIKey({ subuid: w.subUid, note: 'k-5', readOnly: 1, permissions: { Spot: ['SpotTrade'] } })).retCode, 10006, 'the sixth create in the second');
+  for (const apikey of made) t.equal((await master.deleteSubApiKey({ apikey })).retCode, 0);
+  t.equal((await master.deleteSubApiKey({ apikey: w.bot.apiKey })).retCode, 10006, 'the sixth delete in the second');
+  await clock.advance(1000);
+  t.equal((await master.deleteSubApiKey({ apikey: w.bot.apiKey })).retCode, 0, 'the window moves on');
 });

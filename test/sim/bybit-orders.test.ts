@@ -203,3 +203,30 @@ t.test('position/list and wallet-balance answer the fixture shapes', async (t) =
   t.same((await bot.getWalletBalance({ accountType: 'UNIFIED', coin: 'ETH' })).result.list[0]?.coin.map((c) => c.walletBalance), ['0']);
   t.equal((await bot.getWalletBalance({ accountType: 'CONTRACT' })).retCode, 10001);
 });
+
+t.test('option: orders need an orderLinkId and OptionsTrade; realtime, cancel-all and position/list need no coin; cancel-all for option is 1 request/s', async (t) => {
+  const clock = new ManualClock(Date.now());
+  const w = await startBybit(t.teardown, { clock, cancelLag: {} });
+  const trader = w.sim.addKey({ uid: w.subUid, note: 'options', permissions: { Options: ['OptionsTrade'], ContractTrade: ['Order', 'Position'] } });
+  const opt = w.client(trader, { syncTimeBeforePrivateRequests: true });
+  const call = { category: 'option' as const, symbol: 'BTC-27DEC24-60000-C', side: 'Buy' as const, orderType: 'Limit' as const, qty: '0.1', price: '1200' };
+  t.equal((await opt.submitOrder(call)).retCode, 10001, 'an option order without orderLinkId is refused');
+  t.equal((await w.client(w.bot, { syncTimeBeforePrivateRequests: true }).submitOrder({ ...call, orderLinkId: 'o-0' })).retCode, 10005, 'a key without OptionsTrade cannot place one');
+  t.equal((await opt.submitOrder({ ...call, orderLinkId: 'o-1' })).retCode, 0);
+  t.equal((await opt.submitOrder({ ...call, symbol: 'ETH-27DEC24-3000-P', orderLinkId: 'o-2' })).retCode, 0);
+  t.equal((await opt.submitOrder({ ...call, orderLinkId: 'l-1', category: 'linear', symbol: 'BTCUSDT' })).retCode, 0);
+  const listed = await opt.getActiveOrders({ category: 'option' });
+  t.same(listed.result.list.map((o) => o.orderLinkId).sort(), ['o-1', 'o-2'], 'every option order without a coin');
+  t.same((await opt.getActiveOrders({ category: 'option', baseCoin: 'ETH' })).result.list.map((o) => o.orderLinkId), ['o-2']);
+
+  w.sim.positions.push({ uid: w.subUid, category: 'option', symbol: 'BTC-27DEC24-60000-C', side: 'Buy', size: '0.5', avgPrice: '1100' });
+  const positions = await opt.getPositionInfo({ category: 'option' });
+  t.same(positions.result.list.map((p) => [p.symbol, p.size]), [['BTC-27DEC24-60000-C', '0.5']], 'option positions without a coin');
+
+  const first = await opt.cancelAllOrders({ category: 'option' });
+  t.same(first.result.list.map((o) => o.orderLinkId).sort(), ['o-1', 'o-2'], 'option cancel-all without a coin cancels every option order');
+  t.equal((await opt.cancelAllOrders({ category: 'option' })).retCode, 10006, 'a second option cancel-all within the second is over the limit');
+  t.equal((await opt.cancelAllOrders({ category: 'linear', settleCoin: 'USDT' })).retCode, 0, 'linear cancel-all keeps its own, larger budget');
+  await clock.advance(1000);
+  t.equal((await opt.cancelAllOrders({ category: 'option' })).retCode, 0, 'the window moves on');
+});

@@ -4,7 +4,7 @@ import { matchesScope } from './symbols.js';
 
 export interface Position {
   uid: number;
-  category: 'linear' | 'inverse';
+  category: 'linear' | 'inverse' | 'option';
   symbol: string;
   side: 'Buy' | 'Sell';
   size: string;
@@ -22,12 +22,16 @@ export interface Balance {
   usdValue?: string;
 }
 
-/** GET /v5/position/list (position.mdx): a symbol returns its row even when flat; settleCoin only open ones. */
+/**
+ * GET /v5/position/list (position.mdx): a symbol returns its row even when flat; settleCoin only
+ * open ones; option needs neither (every option position, or those of `baseCoin`).
+ */
 export function positionList(positions: Position[], uid: number, p: Params, now: number) {
   const category = requireCategory(p);
   if (category === 'spot') throw errors.param('params error: category spot is not supported');
   const symbol = str(p.symbol);
   const settleCoin = str(p.settleCoin);
+  const baseCoin = category === 'option' ? str(p.baseCoin) : undefined;
   if (category === 'linear' && !symbol && !settleCoin) throw errors.param('params error: symbol or settleCoin is required');
   const own = positions.filter((x) => x.uid === uid && x.category === category && x.size !== '0');
   let rows: Position[];
@@ -35,7 +39,7 @@ export function positionList(positions: Position[], uid: number, p: Params, now:
     const found = own.find((x) => x.symbol === symbol);
     rows = [found ?? { uid, category, symbol, side: '' as 'Buy', size: '0', avgPrice: '0' }];
   } else {
-    rows = own.filter((x) => matchesScope(category, x.symbol, { settleCoin }));
+    rows = own.filter((x) => matchesScope(category, x.symbol, { settleCoin, baseCoin }));
   }
   const page = paginate(rows, p, 200, 20, (x) => x.symbol + (x.positionIdx ?? 0));
   return { list: page.items.map((x) => renderPosition(x, now)), nextPageCursor: page.nextPageCursor, category };

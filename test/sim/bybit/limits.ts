@@ -7,10 +7,17 @@ export interface IpLimit {
 /** Bybit's documented IP limit: 600 requests per 5 s, then a 10 minute ban. */
 export const DEFAULT_IP_LIMIT: IpLimit = { max: 600, windowMs: 5000, banMs: 600_000 };
 
-/** Per-UID, per-endpoint requests per second (docs v5/rate-limit, UTA figures); others: 10/s. */
+/**
+ * Per-UID, per-endpoint requests per second (docs v5/rate-limit, UTA figures); others: 10/s. A
+ * "path#category" entry is counted apart from the path's other categories: cancel-all for option
+ * is 1/s. create-sub-api and delete-sub-api: 5/s (the user endpoints' table).
+ */
 export const DEFAULT_API_LIMITS: Record<string, number> = {
   '/v5/order/create': 10,
   '/v5/order/cancel-all': 10,
+  '/v5/order/cancel-all#option': 1,
+  '/v5/user/create-sub-api': 5,
+  '/v5/user/delete-sub-api': 5,
   '/v5/order/realtime': 50,
   '/v5/execution/list': 50,
   '/v5/position/list': 50,
@@ -47,10 +54,12 @@ export class RateLimits {
     return true;
   }
 
-  /** Counts an authenticated call of `path` by `uid` in a one-second window. */
-  consume(uid: number, path: string, now: number): LimitStatus {
-    const limit = this.apiLimits[path] ?? DEFAULT_API_LIMITS[path] ?? FALLBACK_API_LIMIT;
-    const k = `${uid} ${path}`;
+  /** Counts an authenticated call of `path` (for `category`, where the category has its own limit) by `uid` in a one-second window. */
+  consume(uid: number, path: string, now: number, category?: string): LimitStatus {
+    const own = category ? `${path}#${category}` : undefined;
+    const bucket = own && (this.apiLimits[own] ?? DEFAULT_API_LIMITS[own]) !== undefined ? own : path;
+    const limit = this.apiLimits[bucket] ?? DEFAULT_API_LIMITS[bucket] ?? FALLBACK_API_LIMIT;
+    const k = `${uid} ${bucket}`;
     const hits = (this.#apiHits.get(k) ?? []).filter((t) => t > now - 1000);
     const exceeded = hits.length >= limit;
     if (!exceeded) hits.push(now);

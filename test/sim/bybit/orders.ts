@@ -97,6 +97,8 @@ export class OrderBook {
     if (orderType !== 'Limit' && orderType !== 'Market') throw errors.param('params error: orderType invalid');
     const price = str(p.price);
     if (orderType === 'Limit' && !price) throw errors.param('params error: price is required for a Limit order');
+    // create-order.mdx: orderLinkId is required for option orders.
+    if (category === 'option' && !str(p.orderLinkId)) throw errors.param('params error: orderLinkId is required for option');
 
     const triggerPrice = str(p.triggerPrice);
     let kind: OrderKind = 'Order';
@@ -240,7 +242,8 @@ export class OrderBook {
   /**
    * POST /v5/order/cancel-all (cancel-all.mdx): spot cancels only plain orders unless orderFilter
    * names another kind; linear and inverse need symbol, baseCoin or settleCoin and cancel every kind
-   * unless orderFilter narrows it. The answer is only an acknowledgement: see CancelLag.
+   * unless orderFilter narrows it; option without any of them cancels every option order. The answer
+   * is only an acknowledgement: see CancelLag.
    */
   cancelAll(uid: number, p: Params, now: number) {
     const category = requireCategory(p);
@@ -253,7 +256,7 @@ export class OrderBook {
       scope.settleCoin = undefined;
       match = (o) => o.kind === kind;
     } else {
-      if (!scope.symbol && !scope.baseCoin && !scope.settleCoin) {
+      if (category !== 'option' && !scope.symbol && !scope.baseCoin && !scope.settleCoin) {
         throw errors.param('Missing some parameters that must be filled in, symbol or settleCoin or baseCoin');
       }
       if (filter && !['Order', 'StopOrder', 'OpenOrder'].includes(filter)) throw errors.param('params error: orderFilter invalid');

@@ -12,7 +12,7 @@ export function str(v: unknown): string | undefined {
 export function requireCategory(p: Params): Category {
   const c = str(p.category);
   if (!c) throw errors.param('params error: category is required');
-  if (c !== 'spot' && c !== 'linear' && c !== 'inverse') throw errors.param(`params error: category ${c} is not supported`);
+  if (c !== 'spot' && c !== 'linear' && c !== 'inverse' && c !== 'option') throw errors.param(`params error: category ${c} is not supported`);
   return c;
 }
 

@@ -8,7 +8,7 @@ import { BybitError, envelope, errors, sendEnvelope } from './errors.js';
 import { type Account, type ApiKey, hasPermission, type KeySeed, KeyStore } from './keys.js';
 import { DEFAULT_IP_LIMIT, type IpLimit, type LimitStatus, limitHeaders, RateLimits } from './limits.js';
 import { type CancelLag, type Order, OrderBook } from './orders.js';
-import type { Params } from './params.js';
+import { type Params, str } from './params.js';
 import { createSubApi, deleteApi, deleteSubApi, queryApi, subApiKeys, type UserContext } from './user.js';
 
 export interface BybitSimOptions {
@@ -192,9 +192,14 @@ export class BybitSim extends ExchangeSim<BybitSeed> {
 
   // ---- HTTP ----
 
-  /** Placing and cancelling needs a read-write key with Spot "SpotTrade" or ContractTrade "Order". */
+  /** Placing and cancelling needs a read-write key with Spot "SpotTrade", Options "OptionsTrade" or ContractTrade "Order". */
   #requireTrade(key: ApiKey, params: Params): void {
-    const granted = params.category === 'spot' ? hasPermission(key, 'Spot', ['SpotTrade']) : hasPermission(key, 'ContractTrade', ['Order']);
+    const granted =
+      params.category === 'spot'
+        ? hasPermission(key, 'Spot', ['SpotTrade'])
+        : params.category === 'option'
+          ? hasPermission(key, 'Options', ['OptionsTrade'])
+          : hasPermission(key, 'ContractTrade', ['Order']);
     if (key.readOnly === 1 || !granted) throw errors.permission();
   }
 
@@ -226,7 +231,7 @@ export class BybitSim extends ExchangeSim<BybitSeed> {
       const params = method === 'GET' ? Object.fromEntries(url.searchParams) : parseBody(raw);
       if (record) record.params = params;
       checkKeyUsable(key, ip, now, params.category === 'spot');
-      limit = this.limits.consume(key.uid, url.pathname, now);
+      limit = this.limits.consume(key.uid, url.pathname, now, str(params.category));
       if (limit.exceeded) throw errors.tooManyVisits();
       const result = route.run({ key, params, now });
       sendEnvelope(res, 200, envelope(0, route.okMsg, result, now), limitHeaders(limit));

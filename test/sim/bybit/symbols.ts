@@ -1,10 +1,17 @@
-export type Category = 'spot' | 'linear' | 'inverse';
-export const CATEGORIES: readonly Category[] = ['spot', 'linear', 'inverse'];
+export type Category = 'spot' | 'linear' | 'inverse' | 'option';
+export const CATEGORIES: readonly Category[] = ['spot', 'linear', 'inverse', 'option'];
 
 const QUOTES = ['USDT', 'USDC', 'USD', 'BTC', 'ETH', 'EUR'];
 
-/** Base and settle coin of a symbol: linear settles in the quote coin, inverse in the base coin. */
+/**
+ * Base and settle coin of a symbol: linear settles in the quote coin, inverse in the base coin, an
+ * option (BTC-27DEC24-60000-C, or with a fifth part BTC-27DEC24-60000-C-USDT) in USDC unless it names another.
+ */
 export function coinsOf(category: Category, symbol: string): { baseCoin: string; settleCoin: string } {
+  if (category === 'option') {
+    const [baseCoin = '', , , , settle] = symbol.split('-');
+    return { baseCoin, settleCoin: settle ?? 'USDC' };
+  }
   const quote = QUOTES.find((q) => symbol.endsWith(q) && symbol.length > q.length) ?? '';
   const baseCoin = symbol.slice(0, symbol.length - quote.length);
   return { baseCoin, settleCoin: category === 'inverse' ? baseCoin : quote };

@@ -2,6 +2,8 @@ import { RestClientV5, type RestClientOptions } from 'bybit-api';
 import { IntegrationError } from '../../errors.js';
 import type { ExchangeDeps } from '../deps.js';
 import type { CallContext, KeyMaterial } from '../exchange.js';
+import { fingerprint } from '../../../core/fingerprint.js';
+import { Pacer } from '../pacer.js';
 import { SignedClient } from '../signed.js';
 import { BYBIT, bybitError, bybitErrors } from './errors.js';
 
@@ -9,6 +11,13 @@ type NetworkOptions = ConstructorParameters<typeof RestClientV5>[1];
 
 /** Per-UID limits are per second; a reset further away than this is not waited for. */
 const MAX_RESET_WAIT_MS = 10_000;
+
+/**
+ * Per-UID limits (docs v5/rate-limit) that LeakGuard's own bursts could exceed (a lockdown's
+ * deletes, a sweep's option rounds): LeakGuard keeps to them instead of answering 10006s.
+ */
+export const PACED = { 'create-sub-api': 5, 'delete-sub-api': 5, 'cancel-all option': 1 } as const;
+export type Paced = keyof typeof PACED;
 
 /** What every V5 answer holds; the SDK resolves with it even when retCode is not 0. */
 export interface BybitAnswer<T> {
@@ -47,9 +56,11 @@ export interface BybitClientOptions {
 export class BybitClient {
   readonly #signed: SignedClient<RestClientV5>;
   readonly #deps: ExchangeDeps;
+  readonly #pacer: Pacer;
 
   constructor(opts: BybitClientOptions, deps: ExchangeDeps) {
     this.#deps = deps;
+    this.#pacer = new Pacer(deps.clock);
     this.#signed = new SignedClient<RestClientV5>(
       {
         system: BYBIT,
@@ -79,10 +90,14 @@ export class BybitClient {
     this.#signed.register(key);
   }
 
-  /** Runs one V5 call signed by `key` (null: a public endpoint) and returns its `result`. */
-  request<T>(operation: string, key: KeyMaterial | null, ctx: CallContext | undefined, fn: (sdk: RestClientV5) => Promise<BybitAnswer<T>>): Promise<T> {
+  /**
+   * Runs one V5 call signed by `key` (null: a public endpoint) and returns its `result`; a `paced`
+   * call keeps to that limit for the key's account (each attempt takes a slot).
+   */
+  request<T>(operation: string, key: KeyMaterial | null, ctx: CallContext | undefined, fn: (sdk: RestClientV5) => Promise<BybitAnswer<T>>, paced?: Paced): Promise<T> {
     return this.#signed.request(operation, key, ctx, async (sdk) => {
-      const answer = await fn(sdk);
+      // One key is one account: its fingerprint names the account's budget (no key material kept).
+      const answer = paced && key ? await this.#pacer.run(`${fingerprint(key.apiKey)} ${paced}`, PACED[paced], () => fn(sdk), ctx?.signal) : await fn(sdk);
       if (answer.retCode === 0) return answer.result;
       // A 10006 says when the limit resets (X-Bapi-Limit-Reset-Timestamp): retrying sooner only burns attempts.
       const resetAt = answer.rateLimitApi?.resetAtTimestamp;

@@ -109,7 +109,10 @@ export class BybitExchange implements Exchange {
   async #cancelRound(key: KeyMaterial, queries: ScopeQuery[], ctx?: CallContext): Promise<string[]> {
     const answers = await Promise.all(
       // The SDK's OrderFilterV5 lacks OcoOrder and BidirectionalTpslOrder, which cancel-all.mdx lists for spot.
-      queries.map(async (q) => ({ q, res: await this.#client.request('order/cancel-all', key, ctx, (sdk) => sdk.cancelAllOrders(q as CancelAllOrdersParamsV5)) })),
+      queries.map(async (q) => ({
+        q,
+        res: await this.#client.request('order/cancel-all', key, ctx, (sdk) => sdk.cancelAllOrders(q as CancelAllOrdersParamsV5), q.category === 'option' ? 'cancel-all option' : undefined),
+      })),
     );
     return answers.flatMap(({ q, res }) => (res.list ?? []).map((o) => orderKey({ category: q.category, orderId: o.orderId })));
   }

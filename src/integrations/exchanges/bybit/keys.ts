@@ -48,6 +48,7 @@ export class BybitKeys {
         permissions: spec.permissions,
         ...(spec.ips.length ? { ips: spec.ips.join(',') } : {}),
       }),
+      'create-sub-api',
     );
     const material = { apiKey: created.apiKey, apiSecret: created.secret };
     // The one time Bybit shows this secret: scrub it from everything before anything else happens.
@@ -85,7 +86,7 @@ export class BybitKeys {
         system: BYBIT,
         keyId,
         account,
-        remove: () => this.client.request('delete-sub-api', master, ctx, (sdk) => sdk.deleteSubApiKey({ apikey: keyId })),
+        remove: () => this.client.request('delete-sub-api', master, ctx, (sdk) => sdk.deleteSubApiKey({ apikey: keyId }), 'delete-sub-api'),
         list: () => this.list(master, account, ctx),
       });
     }
@@ -111,7 +112,7 @@ export class BybitKeys {
       return { alreadyGone: true, proof: 'invalid_key', evidence: await this.#invalidKeyProof(key, master, ctx) };
     }
     // A master key deletes itself with delete-api; a sub-account key with delete-sub-api and no apikey.
-    await this.client.request(isMaster ? 'delete-api' : 'delete-sub-api', key, ctx, (sdk) => (isMaster ? sdk.deleteMasterApiKey() : sdk.deleteSubApiKey()));
+    await this.client.request(isMaster ? 'delete-api' : 'delete-sub-api', key, ctx, (sdk) => (isMaster ? sdk.deleteMasterApiKey() : sdk.deleteSubApiKey()), isMaster ? undefined : 'delete-sub-api');
     try {
       await this.describe(key, ctx);
     } catch (err) {
