@@ -13,7 +13,7 @@ const RotateParams = Type.Object(
   {
     stage: StringEnum(['AWSCURRENT', 'AWSPENDING'], { default: 'AWSPENDING' }),
     reason: Type.Optional(Type.String()),
-    /** Used only when the target's permissions could not be read when the incident opened. */
+    /** Used only when no baseline is known (credentials[].baseline, or an earlier incident's record); the key is then unbound. */
     permissions: Type.Optional(Type.Record(Type.String(), Type.Array(Type.String()))),
     readOnly: Type.Boolean({ default: false }),
   },
@@ -22,7 +22,7 @@ const RotateParams = Type.Object(
 export type RotateParams = Static<typeof RotateParams>;
 
 /**
- * A new key with the target's permissions, its IPs plus LeakGuard's egress IPs, and the
+ * A new key with the credential's baseline permissions, its IPs plus LeakGuard's egress IPs, and the
  * step's token as its note, stored in Secrets Manager with the token as ClientRequestToken.
  * After a crash it adopts the version whose VersionId is one of its tokens; otherwise it
  * deletes every exchange key whose note is one of its tokens before it creates one, so no key
@@ -34,7 +34,7 @@ export const rotate = defineResponder({
   params: RotateParams,
   tasks: [NEW_KEY],
   policy: { timeoutMs: 120_000, retries: 2, backoffMs: 2_000 },
-  plan: (ctx, p) => `create a new key like ${targetOf(ctx).keyHint} and store it in ${credentialOf(ctx).secretId} as ${credentialOf(ctx).rotationOwner === 'lambda' ? 'AWSCURRENT via RotateSecret' : p.stage}`,
+  plan: (ctx, p) => `create a new key from ${credentialOf(ctx).id}'s baseline to replace ${targetOf(ctx).keyHint} and store it in ${credentialOf(ctx).secretId} as ${credentialOf(ctx).rotationOwner === 'lambda' ? 'AWSCURRENT via RotateSecret' : p.stage}`,
   async run(ctx, params) {
     const credential = credentialOf(ctx);
     const secrets = client(ctx, 'secrets');
@@ -53,18 +53,18 @@ export const rotate = defineResponder({
     const { stage } = params;
     const exchange = exchangeOf(ctx);
     if (exchange.capabilities.createKey !== 'api') return rotateByHand(ctx, params);
-    const spec = newKeySpec(ctx, params);
+    const { spec, baseline } = await newKeySpec(ctx, params);
     const secret = { created_at: new Date(ctx.clock.now()).toISOString(), created_by: 'leakguard', rotation_reason: params.reason ?? `${ctx.incident.playbook} (incident ${ctx.incident.id})` };
 
     const master = await client(ctx, 'masterKey')(credential, ctx.signal);
     await sweepOrphans(ctx, master);
     await ctx.checkpoint();
     const created = await exchange.createKey(master, spec, { signal: ctx.signal });
-    await ctx.note('rotate.created', `new key ${keyHint(created.info.keyId)} at ${exchange.name} (note = step token)`, { keyHint: keyHint(created.info.keyId), ips: spec.ips, permissions: spec.permissions });
+    await ctx.note('rotate.created', `new key ${keyHint(created.info.keyId)} at ${exchange.name} (note = step token), with the permissions and IPs of ${baseline.source}`, { keyHint: keyHint(created.info.keyId), ips: spec.ips, permissions: spec.permissions, source: baseline.source });
     await ctx.checkpoint();
     try {
       const versionId = await secrets.writeKey(credential.secretId, ctx.token, { api_key: created.material.apiKey, api_secret: created.material.apiSecret, api_key_id: created.info.keyId, ...secret }, stage, ctx.signal);
-      return await rotatedOutcome(ctx, versionId, stage, `new key ${keyHint(created.info.keyId)} stored as ${stage}`);
+      return await rotatedOutcome(ctx, versionId, stage, `new key ${keyHint(created.info.keyId)} stored as ${stage}`, baseline);
     } catch (err) {
       await discardUnstored(ctx, master, created.info.keyId);
       throw err;

@@ -20,6 +20,23 @@ export type SecretRef = Static<typeof SecretRef>;
 export const Category = Type.Union([Type.Literal('spot'), Type.Literal('linear'), Type.Literal('inverse'), Type.Literal('option')]);
 export type Category = Static<typeof Category>;
 
+/**
+ * What a new key gets (DESIGN.md: never read from the leaked key, which an attacker may have
+ * changed): its permission groups as the exchange names them, and the bot's IPs (LeakGuard's
+ * egress IPs are added; none: an unbound key). Withdraw is never granted.
+ */
+export const Baseline = Type.Object(
+  {
+    permissions: Type.Record(Type.String(), Type.Array(Type.String({ description: 'a permission; never Withdraw (refused by the config check)' }), { minItems: 1 }), {
+      minProperties: 1,
+      description: 'e.g. {ContractTrade: [Order, Position], Spot: [SpotTrade]}',
+    }),
+    ips: Type.Array(Type.String(), { default: [], description: "the bot's egress IPs; empty leaves the new key unbound (Bybit: it expires after 90 days)" }),
+  },
+  { additionalProperties: false },
+);
+export type Baseline = Static<typeof Baseline>;
+
 /** The credential schema for the exchanges LeakGuard was built with (their names come from config/). */
 export const credentialSchema = (exchangeNames: readonly string[]) =>
   Type.Object(
@@ -61,6 +78,7 @@ export const credentialSchema = (exchangeNames: readonly string[]) =>
       orderLinkPrefix: Type.String({ minLength: 1, description: "the bot's orderLinkId / clientOrderId prefix" }),
       people: Type.Array(Type.String(), { default: [] }),
       rotationDays: Type.Integer({ minimum: 1, maximum: 365, default: 90 }),
+      baseline: Type.Optional(Baseline),
     },
     { additionalProperties: false },
   );

@@ -46,6 +46,8 @@ export function e2eConfig(world: Pick<World, 'urls' | 'accounts'>, delivery: Wor
         trades: { categories: ['spot', 'linear'], settleCoins: ['USDT'], symbols: ['BTCUSDT'] },
         orderLinkPrefix: WORLD.orderPrefix,
         people: ['alice@example.com'],
+        // What the world's bot key was made with: a new key gets this, never the leaked key's settings.
+        baseline: { permissions: { ContractTrade: ['Order', 'Position'], Spot: ['SpotTrade'] }, ips: [WORLD.botIp] },
       },
     ],
     notifiers: { slack: { webhookUrl: { env: 'LG_TEST_SLACK_URL' } }, eventbridge: { busName: 'leakguard' } },

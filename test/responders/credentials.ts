@@ -45,6 +45,7 @@ export function addBybitCredential(env: ResponderWorld, id: string, people: stri
     workload: { namespace: WORLD.namespace, deployment: id, selector: `app=${id}` },
     orderLinkPrefix: `${id.slice(0, 3)}-`,
     people,
+    baseline: { permissions: { ContractTrade: ['Order', 'Position'] }, ips: [WORLD.botIp] },
   });
   env.addCredential(c);
   return { credential: c, key };

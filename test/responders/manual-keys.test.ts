@@ -23,9 +23,9 @@ t.test('Binance (key changes are manual): human tasks with exact instructions; t
   const create = await openTask(incident.id);
   t.equal(create.step, 'rotate');
   t.match(create.instructions, `In the binance API management page, create a new API key for credential ${binance.credential.id}`);
-  t.match(create.instructions, `the permissions of the key starting ${oldHint}`);
+  t.match(create.instructions, `the permissions the key starting ${oldHint} had before the incident`);
   t.match(create.instructions, `never withdrawals`);
-  t.match(create.instructions, `restricted to these IPs: the IP access list of the key starting ${oldHint} plus LeakGuard's egress IPs ${WORLD.leakguardIp}`);
+  t.match(create.instructions, `restricted to these IPs: the IP access list the key starting ${oldHint} had before the incident plus LeakGuard's egress IPs ${WORLD.leakguardIp}`);
   t.match(create.instructions, `complete task ${create.id} with {"api_key": "...", "api_secret": "..."}`);
   t.match(create.instructions, `straight to Secrets Manager (${binance.credential.secretId})`);
   const timeline0 = await env.store.listTimeline(incident.id);

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { baselineProblems } from '../baseline.js';
 import type { ExchangeModule } from '../module.js';
 import { binanceErrors } from './errors.js';
 import { BinanceExchange } from './exchange.js';
@@ -11,12 +12,12 @@ const configSchema = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-/** Binance spot: key changes are human tasks, so a credential needs no master key. */
+/** Binance spot: key changes are human tasks, so a credential needs no master key (its baseline may still not grant Withdraw). */
 export const binance: ExchangeModule<typeof configSchema> = {
   name: 'binance',
   title: 'Binance',
   configSchema,
-  credentialProblems: () => [],
+  credentialProblems: baselineProblems,
   errors: binanceErrors,
   create: (config, deps) => new BinanceExchange({ ...config, headers: deps.headers }, deps),
 };

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { baselineProblems } from '../baseline.js';
 import type { ExchangeModule } from '../module.js';
 import { bybitErrors } from './errors.js';
 import { BybitExchange } from './exchange.js';
@@ -15,7 +16,10 @@ export const bybit: ExchangeModule<typeof configSchema> = {
   name: 'bybit',
   title: 'Bybit',
   configSchema,
-  credentialProblems: (credential, path) => (credential.account.masterKey ? [] : [`${path}.account.masterKey: required for bybit (LeakGuard's master key creates and deletes sub-account keys)`]),
+  credentialProblems: (credential, path) => [
+    ...(credential.account.masterKey ? [] : [`${path}.account.masterKey: required for bybit (LeakGuard's master key creates and deletes sub-account keys)`]),
+    ...baselineProblems(credential, path),
+  ],
   errors: bybitErrors,
   create: (config, deps) => new BybitExchange({ ...config, headers: deps.headers }, deps),
 };
