@@ -6,6 +6,7 @@ import { CHECKS, verifyOutputs } from './outputs.js';
 import { checkKey } from './key.js';
 import { checkPods } from './pods.js';
 import { checkPositions } from './positions.js';
+import { checkTrade } from './trade.js';
 
 const Params = Type.Object(
   {
@@ -20,7 +21,7 @@ const Params = Type.Object(
 
 /**
  * Proves the recovery: an authenticated call with the new key (retried through the exchange's
- * activation delay), the running pods are the new rollout's, and the positions match the
+ * activation delay), where the credential opts in an order placed and cancelled with it, the running pods are the new rollout's, and the positions match the
  * freeze's snapshot (a difference pages a human; it does not undo the recovery).
  */
 export const verify = defineResponder({
@@ -35,9 +36,9 @@ export const verify = defineResponder({
   async run(ctx, params) {
     const { checks, key: choice } = params;
     const outputs: Static<typeof verifyOutputs.schema> = { key: choice, checks };
-    if (checks.includes('key')) Object.assign(outputs, await checkKey(ctx, choice, params.activationWaitMs, params.pollMs));
+    if (checks.includes('key')) Object.assign(outputs, await checkKey(ctx, choice, params.activationWaitMs, params.pollMs), await checkTrade(ctx, choice, params.pollMs));
     if (checks.includes('pods')) Object.assign(outputs, await checkPods(ctx));
     if (checks.includes('positions')) Object.assign(outputs, await checkPositions(ctx, choice));
-    return { status: 'succeeded', outputs, message: `verified: ${checks.join(', ')}${outputs.positionsMatch === false ? ' (positions differ: a human was paged)' : ''}` };
+    return { status: 'succeeded', outputs, message: `verified: ${checks.join(', ')}${outputs.tradeTest ? ' (order test passed)' : ''}${outputs.positionsMatch === false ? ' (positions differ: a human was paged)' : ''}` };
   },
 });

@@ -37,6 +37,22 @@ export const Baseline = Type.Object(
 );
 export type Baseline = Static<typeof Baseline>;
 
+/**
+ * verify's order test (the runbook's order-placement check), opt-in: a post-only limit order away
+ * from the market but inside the price bands, at the minimum quantity and notional, placed with
+ * the new key and cancelled at once.
+ */
+export const TradeTest = Type.Object(
+  {
+    category: Category,
+    symbol: Type.String({ minLength: 1 }),
+    side: Type.Union([Type.Literal('Buy'), Type.Literal('Sell')], { default: 'Buy' }),
+    awayPercent: Type.Number({ exclusiveMinimum: 0, maximum: 50, default: 2, description: 'how far from the best price, in percent; held inside the price bands' }),
+  },
+  { additionalProperties: false },
+);
+export type TradeTest = Static<typeof TradeTest>;
+
 /** The credential schema for the exchanges LeakGuard was built with (their names come from config/). */
 export const credentialSchema = (exchangeNames: readonly string[]) =>
   Type.Object(
@@ -79,6 +95,7 @@ export const credentialSchema = (exchangeNames: readonly string[]) =>
       people: Type.Array(Type.String(), { default: [] }),
       rotationDays: Type.Integer({ minimum: 1, maximum: 365, default: 90 }),
       baseline: Type.Optional(Baseline),
+      verify: Type.Object({ tradeTest: Type.Optional(TradeTest) }, { additionalProperties: false, default: {} }),
     },
     { additionalProperties: false },
   );

@@ -47,6 +47,7 @@ t.test('break-glass for a credential on an exchange added with one line, against
           workload: { namespace: WORLD.namespace, deployment: 'toy-bot', selector: 'app=toy-bot' },
           trades: { categories: ['spot'] },
           orderLinkPrefix: 'toy-',
+          baseline: { permissions: { trade: ['spot'] }, ips: [WORLD.botIp] },
         },
       ],
     },
@@ -73,8 +74,8 @@ t.test('break-glass for a credential on an exchange added with one line, against
   t.equal(versions.find((v) => v.stages.includes('AWSPREVIOUS'))?.versionId, incident.target?.versionId, 'the leaked key is AWSPREVIOUS');
   const live = sim.keys().filter((k) => k.account === 'bot-7' && k.deletedAt === null);
   t.same(live.map((k) => [k.apiKey, k.secret]), [[current.api_key, current.api_secret]], 'AWSCURRENT holds the one live key of the account: the new one');
-  t.same(live[0]?.permissions, leaked.permissions, "with the leaked key's permissions");
-  t.same([...live[0]!.ips].sort(), [WORLD.botIp, WORLD.leakguardIp].sort(), "its IPs plus LeakGuard's egress IP");
+  t.same(live[0]?.permissions, leaked.permissions, "with the baseline's permissions (the leaked key's before the leak)");
+  t.same([...live[0]!.ips].sort(), [WORLD.botIp, WORLD.leakguardIp].sort(), "the baseline's IPs plus LeakGuard's egress IP");
 
   const pods = botPods();
   t.equal(pods.length, 2, 'the bot is back at its replica count');

@@ -44,8 +44,8 @@ t.test('break-glass from a new incident to resolved, against the simulators with
   const live = world.bybit.keys().filter((k) => k.uid === world.accounts.subUid && !k.deletedAt);
   t.same(live.map((k) => k.apiKey), [fresh.api_key], 'exactly one live key on the sub-account: the new one');
   const made = live[0]!;
-  t.same(made.permissions, leaked.permissions, "the new key has the leaked key's permissions");
-  t.same([...made.ips].sort(), [WORLD.botIp, WORLD.leakguardIp].sort(), "its IPs: the leaked key's plus LeakGuard's egress IP");
+  t.same(made.permissions, leaked.permissions, "the new key has the baseline's permissions (the leaked key's before the leak)");
+  t.same([...made.ips].sort(), [WORLD.botIp, WORLD.leakguardIp].sort(), "its IPs: the baseline's plus LeakGuard's egress IP");
 
   await t.resolves(
     (async () => {

@@ -152,3 +152,23 @@ t.test('a throttle fault answers 429 with Retry-After; /_sim seeds keys', async 
   t.equal(res.headers.get('retry-after'), '60');
   t.equal(((await res.json()) as { code: number }).code, -1003);
 });
+
+t.test('a LIMIT_MAKER that would trade at once is rejected (-2010); PRICE_FILTER, PERCENT_PRICE_BY_SIDE, LOT_SIZE and NOTIONAL are enforced', async (t) => {
+  const { sim, client } = await start(t.teardown);
+  sim.seed({ symbols: [{ symbol: 'BTCUSDT', tickSize: '0.01', minPrice: '0.01', maxPrice: '1000000.00', stepSize: '0.00001', minQty: '0.00001', minNotional: '5', bidMultiplierUp: '5', bidMultiplierDown: '0.8', askMultiplierUp: '1.2', askMultiplierDown: '0.2', bid: '60000.00', ask: '60000.01', avgPrice: '60000' }] });
+  const c = client();
+  const order = (o: Record<string, unknown>) => c.submitNewOrder({ symbol: 'BTCUSDT', side: 'BUY', type: 'LIMIT_MAKER', quantity: 0.001, price: 59000, ...o } as never);
+  t.match((await failure(order({ price: 60000.01 }))).body, { code: -2010, msg: 'Order would immediately match and take.' }, 'a maker buy at the ask is refused at once');
+  t.match((await failure(order({ side: 'SELL', price: 60000 }))).body, { code: -2010 }, 'a maker sell at the bid too');
+  t.equal(sim.orders().length, 0, 'and never placed');
+  t.match((await failure(order({ price: 59000.001 }))).body, { code: -1013, msg: 'Filter failure: PRICE_FILTER' }, 'off the tick');
+  t.match((await failure(order({ price: 47000 }))).body, { code: -1013, msg: 'Filter failure: PERCENT_PRICE_BY_SIDE' }, 'below avg × bidMultiplierDown');
+  t.match((await failure(order({ quantity: 0.000015 }))).body, { code: -1013, msg: 'Filter failure: LOT_SIZE' });
+  t.match((await failure(order({ quantity: 0.00001 }))).body, { code: -1013, msg: 'Filter failure: NOTIONAL' }, '0.59 USDT is under the minimum notional');
+  const placed = (await order({})) as { orderId: number };
+  t.match(await c.getOrder({ symbol: 'BTCUSDT', orderId: placed.orderId }), { status: 'NEW', type: 'LIMIT_MAKER' });
+  t.match(await c.cancelOrder({ symbol: 'BTCUSDT', orderId: placed.orderId }), { status: 'CANCELED' });
+  t.match(await c.getOrder({ symbol: 'BTCUSDT', orderId: placed.orderId }), { status: 'CANCELED' });
+  t.match(await c.getAvgPrice({ symbol: 'BTCUSDT' }), { mins: 5, price: '60000' });
+  t.match(await c.getSymbolOrderBookTicker({ symbol: 'BTCUSDT' }), { bidPrice: '60000.00', askPrice: '60000.01' });
+});

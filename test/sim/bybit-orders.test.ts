@@ -230,3 +230,32 @@ t.test('option: orders need an orderLinkId and OptionsTrade; realtime, cancel-al
   await clock.advance(1000);
   t.equal((await opt.cancelAllOrders({ category: 'option' })).retCode, 0, 'the window moves on');
 });
+
+t.test('a PostOnly that would take liquidity is accepted, then cancelled by Bybit (EC_PostOnlyWillTakeLiquidity); price band, tick, minimum quantity and notional are enforced', async (t) => {
+  const w = await startBybit(t.teardown, { cancelLag: {} });
+  w.sim.seed({
+    markPrices: { BTCUSDT: '60000' },
+    quotes: { BTCUSDT: { bid: '59999.9', ask: '60000.1' } },
+    instruments: [{ category: 'linear', symbol: 'BTCUSDT', tickSize: '0.10', minPrice: '0.10', maxPrice: '1999999.80', minOrderQty: '0.001', qtyStep: '0.001', minNotional: '5', priceLimitRatio: '0.05' }],
+  });
+  const bot = w.client(w.bot);
+  const crossing = await bot.submitOrder(limit({ price: '60000.1', timeInForce: 'PostOnly', orderLinkId: 'cross' }));
+  t.equal(crossing.retCode, 0, 'accepted');
+  const [seen] = (await bot.getActiveOrders({ category: 'linear', symbol: 'BTCUSDT', orderId: crossing.result.orderId })).result.list;
+  t.match(seen, { orderStatus: 'Cancelled', rejectReason: 'EC_PostOnlyWillTakeLiquidity', timeInForce: 'PostOnly' }, 'then cancelled by Bybit');
+  t.same((await bot.getActiveOrders({ category: 'linear', symbol: 'BTCUSDT' })).result.list, [], 'never open');
+  t.same(
+    [
+      (await bot.submitOrder(limit({ price: '63000.1' }))).retCode,
+      (await bot.submitOrder(limit({ side: 'Sell', price: '56999.9' }))).retCode,
+      (await bot.submitOrder(limit({ price: '50000.05' }))).retCode,
+      (await bot.submitOrder(limit({ qty: '0.0005' }))).retCode,
+      (await bot.submitOrder(limit({ qty: '0.0001', price: '40000' }))).retCode,
+    ],
+    [110003, 110003, 10001, 10001, 10001],
+    'a buy over the band, a sell under it, a price off the tick, a quantity under the minimum',
+  );
+  t.equal((await bot.submitOrder(limit({ qty: '0.001', price: '4000.0' }))).retCode, 110094, '4 USDT is under the 5 USDT minimum notional');
+  t.equal((await bot.submitOrder(limit({ qty: '0.001', price: '58000.0', timeInForce: 'PostOnly' }))).retCode, 0, 'a PostOnly away from the market rests');
+  t.match(w.sim.orders().at(-1), { orderStatus: 'New', rejectReason: 'EC_NoError' });
+});

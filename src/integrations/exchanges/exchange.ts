@@ -78,6 +78,23 @@ export interface Position {
   size: string;
 }
 
+/** verify's order test: a post-only limit order on `symbol`, `awayPercent` from the market. */
+export interface TestOrderSpec {
+  category: Category;
+  symbol: string;
+  side: 'Buy' | 'Sell';
+  awayPercent: number;
+  /** The client order id to place it under (Bybit orderLinkId); Binance makes its own. */
+  orderLinkId: string;
+}
+
+/** The order test as the exchange showed it: placed and resting, then cancelled. */
+export interface TestOrderResult {
+  orderId: string;
+  price: string;
+  qty: string;
+}
+
 /** The key to delete, with what the caller has: its material, LeakGuard's master key, its account. */
 export interface RevokeTarget {
   keyId: string;
@@ -126,6 +143,12 @@ export interface Exchange {
   positions(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<Position[]>;
   balance(key: KeyMaterial, ctx?: CallContext): Promise<Record<string, string>>;
   serverTime(ctx?: CallContext): Promise<number>;
+  /**
+   * Places a post-only limit order with `key`, away from the market but inside the price bands, at
+   * the minimum quantity and notional; proves through the exchange that it rests, cancels it, and
+   * proves it cancelled (looking every `pollMs` until then). Absent where the exchange cannot.
+   */
+  testOrder?(key: KeyMaterial, spec: TestOrderSpec, ctx?: SweepContext): Promise<TestOrderResult>;
   /** Why a key cannot serve as LeakGuard's master key (missing rights, or rights it must not have); empty when it can. */
   masterKeyProblems(info: KeyInfo): string[];
 }

@@ -24,5 +24,8 @@ export const errors = {
   tooLarge: (name: string, max: number) =>
     new BinanceError(-1102, `'${name}' contains unexpected value. Cannot be greater than ${max}.`),
   unknownOrder: () => new BinanceError(-2011, 'Unknown order sent.'),
+  noSuchOrder: () => new BinanceError(-2013, 'Order does not exist.'),
   duplicateOrder: () => new BinanceError(-2010, 'Duplicate order sent.'),
+  /** errors.md, "-2010 NEW_ORDER_REJECTED": a LIMIT_MAKER that would trade at once. */
+  wouldTake: () => new BinanceError(-2010, 'Order would immediately match and take.'),
 };

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { errors } from './errors.js';
+import { BinanceMarket } from './market.js';
 
 export interface BinanceOrder {
   uid: number;
@@ -53,6 +54,7 @@ function required(p: Record<string, string>, name: string): string {
 }
 
 export class BinanceBook {
+  readonly market = new BinanceMarket();
   readonly orders: BinanceOrder[] = [];
   readonly lists: OrderList[] = [];
   #nextOrderId = 11;
@@ -69,6 +71,7 @@ export class BinanceBook {
     const price = type === 'MARKET' || type === 'STOP_LOSS' || type === 'TAKE_PROFIT' ? (p.price ?? '0') : required(p, 'price');
     if (type === 'LIMIT' || type === 'STOP_LOSS_LIMIT' || type === 'TAKE_PROFIT_LIMIT') required(p, 'timeInForce');
     const stopPrice = STOP_TYPES.includes(type) ? required(p, 'stopPrice') : undefined;
+    this.market.check(symbol, side, type, Number(price), Number(origQty));
     const clientOrderId = p.newClientOrderId ?? clientId();
     if (this.orders.some((o) => o.uid === uid && o.clientOrderId === clientOrderId && o.status === 'NEW')) throw errors.duplicateOrder();
     const filled = type === 'MARKET';
@@ -118,6 +121,23 @@ export class BinanceBook {
     });
     this.orders.push(leg('STOP_LOSS_LIMIT', seed.stopLimitPrice, seed.stopPrice), leg('LIMIT_MAKER', seed.price));
     return list;
+  }
+
+  /** GET /api/v3/order: one order of the account by orderId (or origClientOrderId), any status. */
+  find(uid: number, p: Record<string, string>): BinanceOrder {
+    const symbol = required(p, 'symbol');
+    if (!p.orderId && !p.origClientOrderId) throw errors.mandatory('orderId');
+    const o = this.orders.find((o) => o.uid === uid && o.symbol === symbol && (p.orderId ? String(o.orderId) === p.orderId : o.clientOrderId === p.origClientOrderId));
+    if (!o) throw errors.noSuchOrder();
+    return o;
+  }
+
+  /** DELETE /api/v3/order: cancels one open order; synchronous on Binance. */
+  cancelOne(uid: number, p: Record<string, string>, now: number) {
+    const o = this.find(uid, p);
+    if (o.status !== 'NEW') throw errors.unknownOrder();
+    Object.assign(o, { status: 'CANCELED', updateTime: now });
+    return cancelReport(o, now);
   }
 
   open(uid: number, symbol?: string): BinanceOrder[] {

@@ -6,6 +6,7 @@ import { FaultInjector } from '../faults.js';
 import { sendJson } from '../http.js';
 import { type BinanceKey, type BinanceKeySeed, randomKeyMaterial, type Security, verifySigned } from './auth.js';
 import { BinanceError, errors } from './errors.js';
+import type { SymbolRules } from './market.js';
 import { BinanceBook, type BinanceOrder, type OcoSeed, type OrderList, renderNewOrder, renderOrder } from './orders.js';
 
 export interface BinanceSimOptions {
@@ -24,6 +25,7 @@ export interface BinanceSeed {
   keys?: BinanceKeySeed[];
   balances?: Balance[];
   oco?: OcoSeed[];
+  symbols?: SymbolRules[];
   clockOffsetMs?: number;
 }
 
@@ -56,6 +58,12 @@ export class BinanceSim extends ExchangeSim<BinanceSeed> {
   readonly book = new BinanceBook();
   readonly calls: BinanceCall[] = [];
   readonly #signed: Record<string, SignedRoute>;
+  /** Public market data: no key. */
+  readonly #market: Record<string, (symbol: string | undefined) => unknown> = {
+    'GET /api/v3/exchangeInfo': (s) => this.book.market.exchangeInfo(s),
+    'GET /api/v3/ticker/bookTicker': (s) => this.book.market.bookTicker(s),
+    'GET /api/v3/avgPrice': (s) => this.book.market.avgPrice(s),
+  };
 
   constructor(opts: BinanceSimOptions = {}) {
     super(opts.clock);
@@ -77,6 +85,8 @@ export class BinanceSim extends ExchangeSim<BinanceSeed> {
           return this.book.cancelAll(key.uid, p.symbol, now);
         },
       },
+      'GET /api/v3/order': { security: 'USER_DATA', run: (key, p) => renderOrder(this.book.find(key.uid, p)) },
+      'DELETE /api/v3/order': { security: 'TRADE', run: (key, p, now) => this.book.cancelOne(key.uid, p, now) },
       'POST /api/v3/order': {
         security: 'TRADE',
         run: (key, p, now) => renderNewOrder(this.book.place(key.uid, p, now), p.newOrderRespType),
@@ -118,6 +128,7 @@ export class BinanceSim extends ExchangeSim<BinanceSeed> {
     const keys = (doc.keys ?? []).map((k) => this.addKey(k));
     this.balances.push(...(doc.balances ?? []));
     const oco = (doc.oco ?? []).map((o) => this.addOco(o));
+    for (const r of doc.symbols ?? []) this.book.market.rules.set(r.symbol, r);
     if (doc.clockOffsetMs !== undefined) this.clockOffsetMs = doc.clockOffsetMs;
     return { keys, oco };
   }
@@ -156,6 +167,15 @@ export class BinanceSim extends ExchangeSim<BinanceSeed> {
     const now = this.now();
     if (op === 'GET /api/v3/ping') return sendJson(res, 200, {});
     if (op === 'GET /api/v3/time') return sendJson(res, 200, { serverTime: now });
+    const market = this.#market[op];
+    if (market) {
+      try {
+        return sendJson(res, 200, market(new URLSearchParams(rawQuery).get('symbol') ?? undefined));
+      } catch (err) {
+        if (!(err instanceof BinanceError)) throw err;
+        return sendJson(res, err.httpStatus, { code: err.code, msg: err.msg });
+      }
+    }
     const route = this.#signed[op];
     if (!route) return sendJson(res, 404, { code: -1000, msg: 'An unknown error occurred while processing the request.' });
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { BybitError, errors, RetCode } from './errors.js';
 import { paginate, type Params, requireCategory, str } from './params.js';
+import { Market } from './market.js';
 import { type Category, coinsOf, matchesScope } from './symbols.js';
 
 /** What kind of order it is, in the words of the V5 `orderFilter` parameter. */
@@ -44,6 +45,8 @@ export interface Order {
   seq: number;
   /** The API key that placed it (orders belong to the account; this is for tests' assertions). */
   placedBy: string;
+  /** EC_NoError, or why Bybit cancelled it itself (EC_PostOnlyWillTakeLiquidity). */
+  rejectReason: string;
   /** Set when cancel-all acknowledged it; it stays visible in realtime until the lag has passed. */
   cancel: { at: number; realtimeSeen: number } | null;
 }
@@ -78,12 +81,15 @@ export class OrderBook {
   readonly orders: Order[] = [];
   readonly executions: Execution[] = [];
   #spotSeq = 1_616_024_329_462_743_808n;
+  readonly market: Market;
 
   constructor(
     public cancelLag: CancelLag,
     /** Price a market order fills at, by symbol. */
     readonly markPrices: Map<string, string>,
-  ) {}
+  ) {
+    this.market = new Market(markPrices);
+  }
 
   /** POST /v5/order/create. */
   create(uid: number, apiKey: string, p: Params, now: number): Order {
@@ -100,6 +106,10 @@ export class OrderBook {
     // create-order.mdx: orderLinkId is required for option orders.
     if (category === 'option' && !str(p.orderLinkId)) throw errors.param('params error: orderLinkId is required for option');
 
+    if (orderType === 'Limit') this.market.check(category, symbol, side, Number(price), Number(qty));
+    const timeInForce = str(p.timeInForce) ?? (orderType === 'Market' ? 'IOC' : 'GTC');
+    // create-order.mdx: a PostOnly order that would take liquidity is accepted, then cancelled by the system.
+    const takes = timeInForce === 'PostOnly' && orderType === 'Limit' && this.market.crosses(symbol, side, Number(price));
     const triggerPrice = str(p.triggerPrice);
     let kind: OrderKind = 'Order';
     if (category === 'spot') {
@@ -131,9 +141,10 @@ export class OrderBook {
       qty,
       triggerPrice: triggerPrice ?? '0',
       kind,
-      orderStatus: kind !== 'Order' ? 'Untriggered' : market ? 'Filled' : 'New',
+      orderStatus: takes ? 'Cancelled' : kind !== 'Order' ? 'Untriggered' : market ? 'Filled' : 'New',
       cancelType: 'UNKNOWN',
-      timeInForce: str(p.timeInForce) ?? (market ? 'IOC' : 'GTC'),
+      rejectReason: takes ? 'EC_PostOnlyWillTakeLiquidity' : 'EC_NoError',
+      timeInForce,
       positionIdx: Number(p.positionIdx ?? 0),
       reduceOnly: p.reduceOnly === true,
       takeProfit: str(p.takeProfit) ?? '',
@@ -324,7 +335,7 @@ function renderOrder(o: Order) {
     positionIdx: o.positionIdx,
     orderStatus: o.orderStatus,
     cancelType: o.cancelType,
-    rejectReason: 'EC_NoError',
+    rejectReason: o.rejectReason,
     avgPrice: filled ? o.price : '0',
     leavesQty: filled ? '0' : o.qty,
     leavesValue: filled ? '0' : times(o.price, o.qty),

@@ -7,6 +7,7 @@ import { authenticate, checkKeyUsable, clientIp } from './auth.js';
 import { BybitError, envelope, errors, sendEnvelope } from './errors.js';
 import { type Account, type ApiKey, hasPermission, type KeySeed, KeyStore } from './keys.js';
 import { DEFAULT_IP_LIMIT, type IpLimit, type LimitStatus, limitHeaders, RateLimits } from './limits.js';
+import type { Instrument, Quote } from './market.js';
 import { type CancelLag, type Order, OrderBook } from './orders.js';
 import { type Params, str } from './params.js';
 import { createSubApi, deleteApi, deleteSubApi, queryApi, subApiKeys, type UserContext } from './user.js';
@@ -50,6 +51,8 @@ export interface BybitSeed {
   positions?: Position[];
   balances?: Balance[];
   markPrices?: Record<string, string>;
+  instruments?: Instrument[];
+  quotes?: Record<string, Quote>;
   keyExpiry?: { apiKey: string; expiresAt: number | null }[];
   clockOffsetMs?: number;
   activationDelayMs?: number;
@@ -83,6 +86,11 @@ export class BybitSim extends ExchangeSim<BybitSeed> {
   readonly limits: RateLimits;
   activationDelayMs: number;
   readonly #routes: Record<string, Route>;
+  /** Public market data: no key. */
+  readonly #market: Record<string, (p: Params) => unknown> = {
+    'GET /v5/market/instruments-info': (p) => this.book.market.instrumentsInfo(p),
+    'GET /v5/market/tickers': (p) => this.book.market.tickers(p),
+  };
 
   constructor(opts: BybitSimOptions = {}) {
     super(opts.clock);
@@ -169,6 +177,8 @@ export class BybitSim extends ExchangeSim<BybitSeed> {
     this.positions.push(...(doc.positions ?? []));
     this.balances.push(...(doc.balances ?? []));
     for (const [symbol, price] of Object.entries(doc.markPrices ?? {})) this.book.markPrices.set(symbol, price);
+    for (const i of doc.instruments ?? []) this.book.market.addInstrument(i);
+    for (const [symbol, q] of Object.entries(doc.quotes ?? {})) this.book.market.quotes.set(symbol, q);
     for (const e of doc.keyExpiry ?? []) this.setKeyExpiry(e.apiKey, e.expiresAt);
     if (doc.clockOffsetMs !== undefined) this.clockOffsetMs = doc.clockOffsetMs;
     if (doc.activationDelayMs !== undefined) this.activationDelayMs = doc.activationDelayMs;
@@ -219,6 +229,15 @@ export class BybitSim extends ExchangeSim<BybitSeed> {
     if (op === 'GET /v5/market/time') {
       const result = { timeSecond: String(Math.floor(now / 1000)), timeNano: `${now}000000` };
       return sendEnvelope(res, 200, envelope(0, 'OK', result, now));
+    }
+    const market = this.#market[op];
+    if (market) {
+      try {
+        return sendEnvelope(res, 200, envelope(0, 'OK', market(Object.fromEntries(url.searchParams)), now));
+      } catch (err) {
+        if (!(err instanceof BybitError)) throw err;
+        return this.#fail(res, err, now);
+      }
     }
     const route = this.#routes[op];
     if (!route) return this.#fail(res, errors.routeNotFound(), now);

@@ -1,8 +1,10 @@
-import { MainClient } from 'binance';
+import { MainClient, type SymbolOrderBookTicker } from 'binance';
+import { IntegrationError } from '../../errors.js';
+import { testOrderTerms } from '../test-order.js';
 import type { Revoked } from '../../../core/revocation.js';
 import { BINANCE, binanceErrors } from './errors.js';
 import { DEFAULT_CANCEL_BUDGET_MS, DEFAULT_POLL_MS, type ExchangeDeps, type ExchangeOptions } from '../deps.js';
-import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, RevokeTarget, SweepContext, Swept, TradeScope } from '../exchange.js';
+import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, RevokeTarget, SweepContext, Swept, TestOrderResult, TestOrderSpec, TradeScope } from '../exchange.js';
 import { ManualCapabilityError } from '../manual.js';
 import { SignedClient } from '../signed.js';
 import { orderKey, sweep } from '../sweep.js';
@@ -163,6 +165,50 @@ export class BinanceExchange implements Exchange {
   async balance(key: KeyMaterial, ctx?: CallContext): Promise<Record<string, string>> {
     const account = await this.#client.request('account', key, ctx, (sdk) => sdk.getAccountInformation({ omitZeroBalances: true }));
     return Object.fromEntries(account.balances.map((b) => [b.asset, addDecimals(String(b.free), String(b.locked))]));
+  }
+
+  /**
+   * The order test on Binance: a LIMIT_MAKER (Binance rejects one that would trade at once with
+   * -2010, so nothing can fill) away from the best bid or ask, inside PERCENT_PRICE_BY_SIDE and
+   * PRICE_FILTER, at the LOT_SIZE and NOTIONAL minimums; read back NEW, cancelled, read back CANCELED.
+   */
+  async testOrder(key: KeyMaterial, spec: TestOrderSpec, ctx?: CallContext): Promise<TestOrderResult> {
+    const { symbol } = spec;
+    const buy = spec.side === 'Buy';
+    const [info, book, avg] = await Promise.all([
+      this.#client.request('exchangeInfo', null, ctx, (sdk) => sdk.getExchangeInfo({ symbol })),
+      this.#client.request('bookTicker', null, ctx, async (sdk) => (await sdk.getSymbolOrderBookTicker({ symbol })) as SymbolOrderBookTicker),
+      this.#client.request('avgPrice', null, ctx, (sdk) => sdk.getAvgPrice({ symbol })),
+    ]);
+    const filters = info.symbols.find((s) => s.symbol === symbol)?.filters ?? [];
+    const filter = (type: string) => filters.find((f) => f.filterType === type) as unknown as Record<string, string> | undefined;
+    const price = filter('PRICE_FILTER');
+    const lot = filter('LOT_SIZE');
+    const side = filter('PERCENT_PRICE_BY_SIDE');
+    const notional = filter('NOTIONAL') ?? filter('MIN_NOTIONAL');
+    if (!price || !lot) throw new IntegrationError({ system: BINANCE, operation: 'test order', kind: 'failed', retryable: false, detail: `${symbol} is not listed, or lists no PRICE_FILTER and LOT_SIZE`, action: "fix verify.tradeTest's symbol in the credential" });
+    const average = Number(avg.price);
+    const terms = testOrderTerms(BINANCE, spec, Number(buy ? book.bidPrice : book.askPrice), {
+      tickSize: String(price.tickSize),
+      minPrice: Number(price.minPrice),
+      maxPrice: Number(price.maxPrice) || Infinity,
+      qtyStep: String(lot.stepSize),
+      minQty: Number(lot.minQty),
+      minNotional: Number(notional?.minNotional ?? 0),
+      ...(side ? { farEdge: average * Number(buy ? side.bidMultiplierDown : side.askMultiplierUp) } : {}),
+    });
+    const placed = await this.#client.request('POST order', key, ctx, (sdk) =>
+      sdk.submitNewOrder({ symbol, side: buy ? 'BUY' : 'SELL', type: 'LIMIT_MAKER', quantity: Number(terms.qty), price: Number(terms.price), newOrderRespType: 'ACK' }),
+    );
+    const orderId = placed.orderId;
+    const status = async () => (await this.#client.request('GET order', key, ctx, (sdk) => sdk.getOrder({ symbol, orderId }))).status;
+    const fail = (detail: string, action: string) => new IntegrationError({ system: BINANCE, operation: 'test order', kind: 'failed', retryable: false, detail, action });
+    const resting = await status();
+    if (resting !== 'NEW') throw fail(`the test order ${orderId} on ${symbol} is ${resting} instead of resting`, 'retry the verify step; if it persists raise verify.tradeTest.awayPercent');
+    await this.#client.request('DELETE order', key, ctx, (sdk) => sdk.cancelOrder({ symbol, orderId }));
+    const after = await status();
+    if (after !== 'CANCELED') throw fail(`the test order ${orderId} on ${symbol} is ${after} after its cancel`, `cancel order ${orderId} in the Binance web UI (it is far from the market at the minimum size)`);
+    return { orderId: String(orderId), ...terms };
   }
 
   /** Binance key changes are manual: LeakGuard holds no master key there. */

@@ -5,8 +5,9 @@ import { BybitClient, paged, serverTimeOf } from './client.js';
 import { BYBIT } from './errors.js';
 import { BybitKeys, masterKeyProblems } from './keys.js';
 import { orderQueries, positionQueries, type ScopeQuery } from './scope.js';
+import { bybitTestOrder } from './test-order.js';
 import { DEFAULT_CANCEL_BUDGET_MS, DEFAULT_POLL_MS, type ExchangeDeps, type ExchangeOptions } from '../deps.js';
-import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, RevokeTarget, SweepContext, Swept, TradeScope } from '../exchange.js';
+import type { CallContext, Capabilities, Exchange, KeyInfo, KeyMaterial, NewKey, NewKeySpec, OpenOrder, Position, RevokeTarget, SweepContext, Swept, TestOrderResult, TestOrderSpec, TradeScope } from '../exchange.js';
 import { orderKey, sweep } from '../sweep.js';
 
 export interface BybitOptions extends ExchangeOptions {
@@ -134,6 +135,10 @@ export class BybitExchange implements Exchange {
   async balance(key: KeyMaterial, ctx?: CallContext): Promise<Record<string, string>> {
     const res = await this.#client.request('wallet-balance', key, ctx, (sdk) => sdk.getWalletBalance({ accountType: 'UNIFIED' }));
     return Object.fromEntries((res.list ?? []).flatMap((account) => account.coin.map((c) => [c.coin, c.walletBalance])));
+  }
+
+  testOrder(key: KeyMaterial, spec: TestOrderSpec, ctx?: SweepContext): Promise<TestOrderResult> {
+    return bybitTestOrder(this.#client, this.deps.clock, key, spec, ctx?.pollMs ?? this.opts.pollMs ?? DEFAULT_POLL_MS, ctx);
   }
 
   async serverTime(ctx?: CallContext): Promise<number> {
