@@ -17,6 +17,8 @@ export const freeze = defineResponder({
   outputs: freezeOutputs,
   params: Params,
   policy: { timeoutMs: 30_000, retries: 2, backoffMs: 500 },
+  // The bot stops even while Secrets Manager cannot say which key leaked.
+  beforeTarget: true,
   plan: (ctx) => `scale ${credentialOf(ctx).workload.namespace}/${credentialOf(ctx).workload.deployment} to 0, wait until no pod is left, and snapshot positions`,
   async run(ctx, params) {
     const w = credentialOf(ctx).workload;

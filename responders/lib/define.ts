@@ -16,6 +16,8 @@ export interface ResponderDef<P extends TObject, O extends TSchema> {
   needs?: ResponderNeeds | ((params: Static<P>) => ResponderNeeds);
   /** The kinds of human task it opens (responders/lib/human.ts). */
   tasks?: readonly HumanTaskKind[];
+  /** It never touches the target key: it starts while the target is still being read (see Responder). */
+  beforeTarget?: true;
   /** One sentence of what the step would do, for dry runs ("revoke the leaked key …"). */
   plan(ctx: StepContext, params: Static<P>): string;
   run(ctx: StepContext, params: Static<P>): Promise<Outcome<Static<O>>>;
@@ -36,6 +38,7 @@ export function defineResponder<P extends TObject, O extends TSchema>(def: Respo
     policy: def.policy,
     ...(def.needs ? { needs: def.needs } : {}),
     ...(def.tasks ? { tasks: def.tasks } : {}),
+    ...(def.beforeTarget ? { beforeTarget: true as const } : {}),
     async run(ctx, raw) {
       const params = paramsOf(def, raw);
       if (!ctx.dryRun) return checked(def.outputs, await def.run(ctx, params));

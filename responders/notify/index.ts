@@ -12,6 +12,7 @@ export const notify = defineResponder({
   outputs: notifyOutputs,
   params: Params,
   policy: { timeoutMs: 15_000, retries: 2, backoffMs: 1_000 },
+  beforeTarget: true,
   plan: (_ctx, p) => `send a ${p.severity} notification`,
   async run(ctx, params) {
     const text = params.message ?? summary(ctx);

@@ -49,7 +49,8 @@ export async function openIncident(deps: OpenIncidentDeps, req: OpenIncidentRequ
     actor: req.actor,
     type: created ? 'incident.opened' : 'incident.signal_attached',
     message: created ? `${req.plan.playbook} for ${req.credential.id}: ${req.reason}` : `more evidence for the running ${incident.playbook}: ${req.reason}`,
-    data: { playbook: req.plan.playbook, signalIds: req.signalIds ?? [], dryRun: incident.dryRun },
+    // targetPending: the steps that act on the target wait until incident.target or incident.target_incomplete follows.
+    data: { playbook: req.plan.playbook, signalIds: req.signalIds ?? [], dryRun: incident.dryRun, ...(created ? { targetPending: true } : {}) },
   });
   if (!created) return { incident, created };
   try {

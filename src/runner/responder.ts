@@ -163,6 +163,11 @@ export interface Responder<P = Record<string, unknown>> {
   /** The kinds of human task it opens; a task of a kind no responder lists cannot be completed. */
   tasks?: readonly HumanTaskKind[];
   /**
+   * It never touches the incident's target key, so it starts while the target is still being read
+   * (freeze must not wait for Secrets Manager). Every other step waits for that read to end.
+   */
+  beforeTarget?: true;
+  /**
    * Gets the params as the plan (or a timer) holds them: a responder applies its own defaults, so
    * every way a step runs sees the same params (defineResponder does). Must be idempotent for a
    * given ctx.key: a re-run after a crash reaches the same end state without a second side effect.

@@ -38,7 +38,31 @@ export async function runStep(s: Session, step: PlanStep): Promise<StepEnd> {
     if (backoff > 0) await s.clock.sleep(backoff, AbortSignal.any([s.lost, s.operator.signal])).catch(() => {});
     if (s.lost.aborted) return { kind: 'stopped' };
     if (s.operator.signal.aborted) return { kind: 'aborted' };
+    if (!s.incident.target && !s.env.responders[step.step]?.beforeTarget) await targetRead(s);
     const result = await runAttempt(s, step, progress.attempt, progress.interrupted, runs);
     if (result === 'stopped' || result === 'awaiting_approval' || result === 'waiting_for_human') return { kind: result };
   }
+}
+
+/** How long a step waits for the target read of an incident just opened; past it, the step runs and says the target is missing. */
+const TARGET_WAIT_MS = 60_000;
+const TARGET_LOOK_MS = 25;
+
+/**
+ * Waits while the incident's target is still being read: the incident row is written before
+ * the target so that a freeze never waits for Secrets Manager, and a runner may claim it in
+ * between (its `incident.opened` entry says `targetPending`). Ends when the read has ended,
+ * recorded (incident.target) or failed (incident.target_incomplete), or after TARGET_WAIT_MS
+ * (an opener that died mid-read); the step then sees the incident as it is.
+ */
+async function targetRead(s: Session): Promise<void> {
+  const until = s.clock.now() + TARGET_WAIT_MS;
+  const stop = AbortSignal.any([s.lost, s.operator.signal]);
+  for (;;) {
+    const timeline = await s.store.listTimeline(s.incident.id);
+    const pending = timeline.some((e) => e.type === 'incident.opened' && e.data.targetPending === true) && !timeline.some((e) => e.type === 'incident.target' || e.type === 'incident.target_incomplete');
+    if (!pending || s.clock.now() >= until || stop.aborted) break;
+    await s.clock.sleep(TARGET_LOOK_MS, stop).catch(() => {});
+  }
+  s.incident = (await s.store.getIncident(s.incident.id)) ?? s.incident;
 }

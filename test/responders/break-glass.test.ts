@@ -172,3 +172,27 @@ t.test('a cancel pass that hangs past its budget fails, yet the revoke runs righ
   t.ok(runs.some((r) => r.step === 'revoke' && r.status === 'succeeded'), 'the revoke ran after the failed cancel');
   t.ok(world.bybit.keys().find((k) => k.apiKey === leaked.apiKey)?.deletedAt, 'the leaked key is deleted');
 });
+
+t.test('a runner that claims the incident while its target is still being read: the freeze goes at once, the steps on the key wait for the target', async (t) => {
+  const env = await responderWorld(t);
+  const { world } = env;
+  const leaked = world.accounts.botKey;
+  env.runner.start();
+  await env.runner.ready;
+  // Every read of the secret (the target read among them) is held until the freeze has started: the runner claimed the incident meanwhile.
+  let freezeStarted!: () => void;
+  const frozen = new Promise<void>((resolve) => (freezeStarted = resolve));
+  world.secretsManager.faults.inject('GetSecretValue', { kind: 'hold', until: frozen });
+  env.hooks.push((e) => void (e.type === 'step.started' && e.step === 'freeze' && freezeStarted()));
+  const incident = await env.open(fastPlan('break-glass'));
+  const done = await env.waitForState(incident.id, ['resolved', 'needs_attention', 'aborted'], 90_000);
+  t.equal(done.state, 'resolved', await why(env, incident.id));
+  const runs = await env.store.listStepRuns(incident.id);
+  t.same(runs.filter((r) => r.step === 'cancel' || r.step === 'revoke').map((r) => `${r.step}/${r.status}`), ['cancel/succeeded', 'revoke/succeeded'], 'one attempt each, none failed for a missing target');
+  const timeline = await env.store.listTimeline(incident.id);
+  const seqOf = (pred: (e: (typeof timeline)[number]) => boolean) => timeline.find(pred)?.seq ?? Infinity;
+  const targetAt = seqOf((e) => e.type === 'incident.target');
+  t.ok(seqOf((e) => e.type === 'step.started' && e.data.step === 'freeze') < targetAt, 'the freeze started before the target was known');
+  t.ok(seqOf((e) => e.type === 'step.started' && e.data.step === 'cancel') > targetAt, 'the cancel only after it');
+  t.ok(world.bybit.keys().find((k) => k.apiKey === leaked.apiKey)?.deletedAt, 'the leaked key is deleted');
+});

@@ -8,6 +8,8 @@ import type { Clock } from '../../src/core/clock.js';
 export type Fault =
   /** Adds real-time latency before the call is handled (to test client timeouts). */
   | { kind: 'latency'; ms: number; times?: number }
+  /** Holds the call until `until` settles, then handles it (in-process tests: an order made certain, not timed). */
+  | { kind: 'hold'; until: Promise<unknown>; times?: number }
   /** Answers the next `times` calls with this status and body instead of handling them. */
   | { kind: 'error'; status: number; body: unknown; headers?: Record<string, string>; times?: number }
   /** Destroys the connection without an answer (a reset, as a crashed peer or LB gives). */
@@ -43,7 +45,7 @@ export class FaultInjector {
   }
 
   inject(op: string, fault: Fault): void {
-    const remaining = fault.kind === 'throttle' ? Infinity : (fault.times ?? (fault.kind === 'latency' ? Infinity : 1));
+    const remaining = fault.kind === 'throttle' ? Infinity : (fault.times ?? (fault.kind === 'latency' || fault.kind === 'hold' ? Infinity : 1));
     this.#armed.push({ op, fault, remaining, calls: [] });
   }
 
@@ -71,9 +73,9 @@ export class FaultInjector {
         continue;
       }
       armed.remaining -= 1;
-      if (f.kind === 'latency') {
+      if (f.kind === 'latency' || f.kind === 'hold') {
         this.delayed.push(op);
-        await new Promise((r) => setTimeout(r, f.ms));
+        await (f.kind === 'hold' ? f.until.catch(() => {}) : new Promise((r) => setTimeout(r, f.ms)));
         continue;
       }
       if (f.kind === 'drop') {
