@@ -39,6 +39,6 @@ for (const playbook of ['break-glass', 'emergency'] as PlaybookName[]) {
     const runs = await env.store.listStepRuns(incident.id);
     t.equal(runs.length, fastPlan(playbook).steps.length);
     t.ok(runs.every((r) => r.outputs.dryRun === true && typeof r.outputs.would === 'string'), 'every step recorded what it would do');
-    t.match(runs.find((r) => r.step === 'rotate')?.outputs.would, /create a new key like .{4}… and store it in prod\/bybit\/api/);
+    t.match(runs.find((r) => r.step === 'rotate')?.outputs.would, /create a new key from bybit-prod-trading.s baseline to replace .{4}… and store it in prod\/bybit\/api/);
   });
 }
