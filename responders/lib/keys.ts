@@ -45,7 +45,7 @@ export interface LoadedKey {
 export async function loadKey(ctx: StepContext, choice: KeyChoice): Promise<LoadedKey> {
   const versionId = versionFor(ctx, choice);
   if (!versionId) throw new Error(`there is no ${choice} key yet: the rotate step has not succeeded in this incident; run it first`);
-  const v = await client(ctx, 'secrets').readKey(credentialOf(ctx).secretId, { versionId }, ctx.signal);
+  const v = await client(ctx, 'secrets').readVersion(credentialOf(ctx).secretId, versionId, ctx.signal);
   return {
     versionId,
     keyId: v.secret.api_key_id,

@@ -78,7 +78,7 @@ async function rollback(ctx: StepContext, insist: boolean, suspecting: readonly 
 }
 
 async function whyNot(ctx: StepContext, versionId: string, suspecting: readonly string[]): Promise<string | undefined> {
-  const v = await client(ctx, 'secrets').readKey(credentialOf(ctx).secretId, { versionId }, ctx.signal);
+  const v = await client(ctx, 'secrets').readVersion(credentialOf(ctx).secretId, versionId, ctx.signal);
   const fp = fingerprint(v.secret.api_key);
   const hint = keyHint(v.secret.api_key_id);
   const history = [{ incident: ctx.incident, runs: ctx.journal.runs }, ...(await ctx.history())];

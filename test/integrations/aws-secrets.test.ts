@@ -38,6 +38,18 @@ t.test('reads the current key with its version and registers it with the scrubbe
   t.equal(scrubber.scrub(`x ${key(1).api_secret} ${key(1).api_key}`), 'x [REDACTED] [REDACTED]');
 });
 
+t.test('a version is read from Secrets Manager once: its value never changes, its stages are not kept', async (t) => {
+  const { sim, client } = await setup(t);
+  const first = await client.readVersion(ID, OLD);
+  t.equal(first.secret.api_key, key(1).api_key);
+  t.notOk('stages' in first, 'no stages: they move');
+  t.same(await client.readVersion(ID, OLD), first, 'the same key');
+  t.same(sim.faults.calls.filter((c) => c === 'GetSecretValue'), ['GetSecretValue'], 'one read on the wire');
+  await t.rejects(client.readVersion(ID, '00000000-0000-4000-8000-00000000dead'), { kind: 'not_found' });
+  await t.rejects(client.readVersion(ID, '00000000-0000-4000-8000-00000000dead'), { kind: 'not_found' }, 'a failed read is not kept');
+  t.equal(sim.faults.calls.filter((c) => c === 'GetSecretValue').length, 3, 'both missing reads went to Secrets Manager');
+});
+
 t.test('a second write with the same token and value yields one version; another value is refused', async (t) => {
   const { sim, client } = await setup(t);
   const a = await client.writeKey(ID, 'inc1-rotate-1-token-000000000000', key(2), 'AWSCURRENT');

@@ -45,6 +45,8 @@ export interface KeyVersion {
 }
 
 const SYSTEM = 'AWS Secrets Manager';
+/** Versions readVersion keeps in memory: a few incidents' worth of keys. */
+const VERSIONS_KEPT = 64;
 
 /**
  * Secrets Manager in LeakGuard's words: read a credential's key, write a new version under
@@ -53,6 +55,8 @@ const SYSTEM = 'AWS Secrets Manager';
  */
 export class SecretsClient {
   readonly #sdk: SecretsManagerClient;
+  /** Versions read by readVersion, oldest first; values only (registered with the scrubber when read). */
+  readonly #versions = new Map<string, Omit<KeyVersion, 'stages'>>();
   readonly #classify = classifyAws(SYSTEM, {
     not_found: 'check the credential\'s secretId in the config and that the secret exists in this region',
     conflict: 'a different value was already written under this client request token; the step must use a new attempt',
@@ -78,6 +82,21 @@ export class SecretsClient {
     );
     const secret = parseKeySecret(out.SecretString, { system: SYSTEM, operation: 'GetSecretValue', source: secretId }, this.scrubber);
     return { versionId: out.VersionId!, stages: out.VersionStages ?? [], secret, material: { apiKey: secret.api_key, apiSecret: secret.api_secret } };
+  }
+
+  /**
+   * The key a version holds, without its stages (they move; the value does not: Secrets Manager
+   * refuses a second value under one VersionId). A version read once is served from memory:
+   * the break-glass path reads the leaked key in cancel, the positions snapshot and revoke.
+   */
+  async readVersion(secretId: string, versionId: string, signal?: AbortSignal): Promise<Omit<KeyVersion, 'stages'>> {
+    const id = `${secretId}\n${versionId}`;
+    const known = this.#versions.get(id);
+    if (known) return known;
+    const { stages: _, ...version } = await this.readKey(secretId, { versionId }, signal);
+    if (this.#versions.size >= VERSIONS_KEPT) this.#versions.delete(this.#versions.keys().next().value!);
+    this.#versions.set(id, version);
+    return version;
   }
 
   /**
