@@ -81,22 +81,30 @@ export class SecretsClient {
       this.#sdk.send(new GetSecretValueCommand({ SecretId: secretId, ...(which.versionId ? { VersionId: which.versionId } : { VersionStage: which.stage ?? AWSCURRENT }) }), { abortSignal: s }),
     );
     const secret = parseKeySecret(out.SecretString, { system: SYSTEM, operation: 'GetSecretValue', source: secretId }, this.scrubber);
-    return { versionId: out.VersionId!, stages: out.VersionStages ?? [], secret, material: { apiKey: secret.api_key, apiSecret: secret.api_secret } };
+    const version = { versionId: out.VersionId!, secret, material: { apiKey: secret.api_key, apiSecret: secret.api_secret } };
+    this.#remember(secretId, version);
+    return { ...version, stages: out.VersionStages ?? [] };
   }
 
   /**
    * The key a version holds, without its stages (they move; the value does not: Secrets Manager
    * refuses a second value under one VersionId). A version read once is served from memory:
-   * the break-glass path reads the leaked key in cancel, the positions snapshot and revoke.
+   * the break-glass path reads the leaked key when the incident opens, in cancel, in the
+   * positions snapshot and in revoke.
    */
   async readVersion(secretId: string, versionId: string, signal?: AbortSignal): Promise<Omit<KeyVersion, 'stages'>> {
-    const id = `${secretId}\n${versionId}`;
-    const known = this.#versions.get(id);
+    const known = this.#versions.get(`${secretId}\n${versionId}`);
     if (known) return known;
     const { stages: _, ...version } = await this.readKey(secretId, { versionId }, signal);
+    return version;
+  }
+
+  /** Every version read is kept by its id (the incident's target read at open serves the steps after it). */
+  #remember(secretId: string, version: Omit<KeyVersion, 'stages'>): void {
+    const id = `${secretId}\n${version.versionId}`;
+    if (this.#versions.has(id)) return;
     if (this.#versions.size >= VERSIONS_KEPT) this.#versions.delete(this.#versions.keys().next().value!);
     this.#versions.set(id, version);
-    return version;
   }
 
   /**

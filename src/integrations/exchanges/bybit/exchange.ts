@@ -120,10 +120,16 @@ export class BybitExchange implements Exchange {
 
   async positions(key: KeyMaterial, scope: TradeScope, ctx?: CallContext): Promise<Position[]> {
     const found = new Map<string, Position>();
-    for (const q of positionQueries(scope, 'position/list')) {
-      const list = await this.#client.pages('position/list', key, ctx, async (sdk, cursor) =>
-        paged(await sdk.getPositionInfo({ ...(q as PositionInfoParamsV5), limit: 200, ...(cursor ? { cursor } : {}) }), (r) => r.list, (r) => r.nextPageCursor),
-      );
+    // The queries together, as for open orders: in break-glass this snapshot is on the way to the revoke.
+    const answers = await Promise.all(
+      positionQueries(scope, 'position/list').map(async (q) => ({
+        q,
+        list: await this.#client.pages('position/list', key, ctx, async (sdk, cursor) =>
+          paged(await sdk.getPositionInfo({ ...(q as PositionInfoParamsV5), limit: 200, ...(cursor ? { cursor } : {}) }), (r) => r.list, (r) => r.nextPageCursor),
+        ),
+      })),
+    );
+    for (const { q, list } of answers) {
       // A symbol query answers a flat row too; only open positions count.
       for (const p of list.filter((p) => Number(p.size) !== 0)) {
         found.set(`${q.category}:${p.symbol}:${p.positionIdx}`, { category: q.category as Category, symbol: p.symbol, side: p.side, size: p.size });
