@@ -82,10 +82,11 @@ t.test('CloudTrail: who read the secret, all pages, one attribute per call, pace
     })),
   );
   sim.seedEvents([{ eventName: 'GetSecretValue', eventSource: 'secretsmanager.amazonaws.com', eventTime: start + 5, resources: [{ ResourceName: 'prod/other' }] }]);
-  // Paging needs 3 calls; the pacing waits on the clock, so move it while the lookup runs.
-  const p = lookup.secretAccess('prod/bybit/api', { start, end: start + 3_600_000 });
-  const ticker = setInterval(() => void clock.advance(500), 5);
-  const found = await p.finally(() => clearInterval(ticker));
+  // Paging needs 3 calls; the pacing waits on the clock: move it only while the lookup waits on it, never during a call.
+  let settled = false;
+  const p = lookup.secretAccess('prod/bybit/api', { start, end: start + 3_600_000 }).finally(() => (settled = true));
+  while (!settled) await (clock.pending > 0 ? clock.advance(500) : new Promise((r) => setImmediate(r)));
+  const found = await p;
   t.equal(found.length, 120);
   t.match(found[0], { eventName: 'GetSecretValue', username: 'attacker', sourceIp: '198.51.100.66', userAgent: 'aws-sdk-python/1.0', accessKeyHint: 'ASIA…' });
   t.ok(found.every((f, i) => i === 0 || f.at <= found[i - 1]!.at), 'newest first');

@@ -119,7 +119,8 @@ t.test('follows pod logs', async (t) => {
     lines.push(l);
     if (lines.length === 2) ac.abort();
   }, ac.signal);
-  await new Promise((r) => setTimeout(r, 100));
+  // The follow request must be in place before the lines are written.
+  while (sim.logFollowers('edit-test', pod!.name) === 0) await new Promise((r) => setImmediate(r));
   sim.appendLog('edit-test', pod!.name, 'ERROR bybit retCode=10003 API key is invalid.');
   sim.appendLog('edit-test', pod!.name, 'order placed ltb-1');
   await following;

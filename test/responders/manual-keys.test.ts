@@ -111,8 +111,9 @@ t.test('Binance: when the key a person made does not work, the escalation asks a
   const parked = await env.waitForState(incident.id, ['needs_attention']);
   t.match((await env.store.listTimeline(incident.id)).filter((e) => e.type === 'incident.state_changed').at(-1)?.message, /verify-pending failed 1 times.*failure step on-failure.revoke waits for a person/, 'needs attention, with the reason and the waiting step');
   t.equal(parked.state, 'needs_attention');
-  // Many polls later the waiting failure step has not been run again, nor has it paged again.
-  await new Promise((r) => setTimeout(r, 1_000));
+  // Three more claims of the parked incident later (the runner looks at it every poll), the waiting failure step has not been run again, nor has it paged again.
+  let looks = 0;
+  await new Promise<void>((resolve) => env.hooks.push((e) => void (e.type === 'released' && e.incidentId === incident.id && ++looks === 3 && resolve())));
   const timeline = await env.store.listTimeline(incident.id);
   t.equal(timeline.filter((e) => e.type === 'step.started' && e.data.step === 'on-failure.revoke').length, 1, 'not re-run while the task is open');
   t.equal(timeline.filter((e) => e.type === 'alert' && e.data.humanTask === cleanup.id).length, 1, 'paged once');

@@ -170,6 +170,11 @@ export class Pods {
   }
 
   /** Follows a running container's log until it stops; returns the unsubscribe function. */
+  /** How many clients follow the pod's log now: a test waits for its follower instead of sleeping. */
+  followers(namespace: string, name: string): number {
+    return this.#runtimes.get(key(namespace, name))?.followers.size ?? 0;
+  }
+
   follow(namespace: string, name: string, follower: { line(l: LogLine): void; end(): void }): () => void {
     const rt = this.#runtimes.get(key(namespace, name));
     if (!rt || rt.runningSince === undefined) {

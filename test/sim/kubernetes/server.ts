@@ -199,6 +199,10 @@ export class KubernetesSim {
     return this.#pods.onStopped(hook);
   }
 
+  logFollowers(namespace: string, pod: string): number {
+    return this.#pods.followers(namespace, pod);
+  }
+
   appendLog(namespace: string, pod: string, line: string): void {
     this.#pods.appendLog(namespace, pod, line);
   }
