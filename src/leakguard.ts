@@ -18,6 +18,12 @@ import { openStore, redactUrl } from './store/open.js';
 import type { Store } from './store/store.js';
 import { checkNeeds } from '../responders/playbooks.js';
 import { responders as defaultResponders } from '../responders/registry.js';
+import { revokedFingerprints } from '../responders/revoke/revoked-keys.js';
+import { defaultDetectors } from '../detectors/registry.js';
+import type { DetectorList } from './intake/detector.js';
+import { Intake } from './intake/intake.js';
+import { keyCheck } from './intake/key-check.js';
+import { CredentialMatcher } from './intake/matcher.js';
 
 /** What the outside world supplies; everything has a production default. */
 export interface LeakGuardDeps {
@@ -31,6 +37,8 @@ export interface LeakGuardDeps {
   /** Clients built elsewhere (tests that call them directly too); they stay open on close(). */
   clients?: LeakGuardClients;
   responders?: ResponderRegistry;
+  /** The detectors (default: the registry's); the config must be parsed with the same list. */
+  detectors?: DetectorList;
   /** Runner settings (holder, lease, poll, events); credentials default to the config's. */
   runner?: Omit<RunnerOptions, 'store' | 'responders' | 'clock' | 'clients' | 'logger'>;
 }
@@ -46,9 +54,15 @@ export interface LeakGuard {
   runner: Runner;
   /** The one owner of incidents: what detectors, rules and the API call to open and steer them. */
   incidents: Incidents;
+  /** The detector API: every enabled detector, the credential matcher, and the one way signals come in. */
+  intake: Intake;
+  matcher: CredentialMatcher;
   app: FastifyInstance;
-  /** Starts the runner (it resumes every unfinished incident) and the startup check of every credential. */
-  start(): void;
+  /**
+   * Starts the runner (it resumes every unfinished incident and queued work), the detectors and the
+   * startup check of every credential; resolves once the detectors have started.
+   */
+  start(): Promise<void>;
   /** Hands running steps back within `graceMs` (they resume at the next start), then closes what this LeakGuard opened. Idempotent. */
   close(graceMs?: number): Promise<void>;
 }
@@ -75,10 +89,49 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   if (!deps.store) logger.info({ store: store.dialect, url: store.dialect === 'postgres' ? redactUrl(config.store.url) : config.store.url }, 'store ready');
   const byId = new Map<string, Credential>(config.credentials.map((c) => [c.id, c]));
   const credentials = deps.runner?.credentials ?? ((id: string) => byId.get(id));
-  const runner = new Runner({ ...deps.runner, credentials, store, responders, clock, clients: { ...clients }, logger });
+  const matcher = new CredentialMatcher({ credentials: config.credentials, clients, revokedFingerprints: (id) => revokedFingerprints(store, id) });
+  const onEvent = deps.runner?.onEvent;
+  const runner = new Runner({
+    ...deps.runner,
+    credentials,
+    store,
+    responders,
+    clock,
+    clients: { ...clients },
+    logger,
+    onEvent: (e) => {
+      onEvent ? onEvent(e) : logger.debug(e, `runner ${e.type}`);
+      // A step may have written or moved a key version: the matcher must know the new key before it leaks.
+      if (e.type === 'step.finished') void refreshFor(e.incidentId);
+    },
+  });
+  const refreshFor = async (incidentId: string) => {
+    try {
+      const incident = await store.getIncident(incidentId);
+      if (incident) await matcher.refresh(incident.credentialId);
+    } catch (err) {
+      logger.warn({ err, incidentId }, 'could not refresh the credential matcher after a step; it refreshes again before anything is called unmatched');
+    }
+  };
   const incidents = new Incidents({ store, clock, responders, clients, credentials, scrubber, wake: (id) => runner.wake(id) });
+  const intake = new Intake({
+    sections: config.detectors,
+    detectors: deps.detectors ?? defaultDetectors,
+    store,
+    clock,
+    scrubber,
+    logger,
+    matcher,
+    checkKey: keyCheck(credentials, clients),
+    secret: (ref, signal) => clients.secretValue(ref, signal),
+    handle: (kind, handler) => runner.handle(kind, handler),
+    alarm: (text) => {
+      logger.error({ alarm: true }, text);
+      clients.slack?.enqueue({ text: `:warning: LeakGuard: ${text}` });
+    },
+  });
   const startup = new StartupReport(config.credentials.map((c) => c.id));
-  const app = await buildApp({ config, store, scrubber, clock, logger, startup });
+  const app = await buildApp({ config, store, scrubber, clock, logger, startup, intake });
 
   let closing: Promise<void> | undefined;
   return {
@@ -90,9 +143,15 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     clients,
     runner,
     incidents,
+    intake,
+    matcher,
     app,
-    start() {
+    async start() {
       runner.start();
+      void matcher.refresh().then(
+        (problems) => problems.forEach((p) => logger.error({ credential: p.credentialId }, `credential matcher: ${p.credentialId}: ${p.problem}; leaks of its keys are reported alert-only until it can read them`)),
+        (err: unknown) => logger.error({ err }, 'credential matcher could not refresh'),
+      );
       // The check never holds anything up: a leak must be answered even if one credential is misconfigured.
       void checkCredentials(config.credentials, clients)
         .then((problems) => {
@@ -104,10 +163,12 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
           startup.failed(scrubber.scrub((err as Error).message));
           logger.error({ err }, 'startup check failed to run');
         });
+      await intake.start();
     },
     close: (graceMs = 5_000) =>
       (closing ??= (async () => {
         await app.close();
+        await intake.stop();
         await runner.stop(graceMs);
         if (!deps.store) await store.close();
         if (!deps.clients) clients.close();

@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox';
-import { credentialSchema, EnvRef, SecretRef } from '../core/credential.js';
+import { credentialSchema, EnvRef } from '../core/credential.js';
+import { defaultDetectors } from '../../detectors/registry.js';
 import { defaultExchanges } from '../integrations/exchanges/registry.js';
 import type { ExchangeList } from '../integrations/exchanges/module.js';
 
@@ -67,31 +68,8 @@ const Kubernetes = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
-const Detectors = Type.Object(
-  {
-    github: Type.Object(
-      { enabled: Type.Boolean({ default: false }), webhookSecret: Type.Optional(SecretRef) },
-      { additionalProperties: false, default: {} },
-    ),
-    eventbridge: Type.Object(
-      { enabled: Type.Boolean({ default: false }), apiKey: Type.Optional(SecretRef) },
-      { additionalProperties: false, default: {} },
-    ),
-    authErrors: Type.Object(
-      {
-        enabled: Type.Boolean({ default: false }),
-        threshold: Type.Integer({ minimum: 1, default: 20, description: '401/403 lines in the window that make a spike' }),
-        windowSeconds: Type.Integer({ minimum: 1, default: 60 }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    exchange: Type.Object(
-      { enabled: Type.Boolean({ default: false }), pollSeconds: Type.Integer({ minimum: 5, default: 30 }) },
-      { additionalProperties: false, default: {} },
-    ),
-  },
-  { additionalProperties: false, default: {} },
-);
+/** One section per detector of the registry, `detectors.<name>`, from its own schema. */
+const Detectors = Type.Object(Object.fromEntries(defaultDetectors.map((d): [string, TObject] => [d.name, d.configSchema])), { additionalProperties: false, default: {} });
 
 /** One step of a playbook as written in config; the runner fills the rest (src/runner/playbook.ts). */
 const StepSpec = Type.Object(

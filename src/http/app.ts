@@ -32,5 +32,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   await app.register(metricsPlugin);
   await app.register(healthRoutes);
+  await ctx.intake.routes(app);
   return app;
 }

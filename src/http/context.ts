@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { Scrubber } from '../core/scrubber.js';
 import type { StartupReport } from '../checks/report.js';
 import type { Config } from '../config/schema.js';
+import type { Intake } from '../intake/intake.js';
 import type { Store } from '../store/store.js';
 
 /** What every route and plugin may use; reached as the typed decorator `app.leakguard`. */
@@ -14,6 +15,8 @@ export interface AppContext {
   logger: Logger;
   /** The startup check's findings per credential. */
   startup: StartupReport;
+  /** The detectors: their routes and their health. */
+  intake: Intake;
 }
 
 declare module 'fastify' {

@@ -10,7 +10,7 @@ import { sendProblem } from './problem.js';
  * token when `server.metrics.tokenSha256` is set.
  */
 export const metricsPlugin = fp(async (app) => {
-  const { config, clock, startup } = app.leakguard;
+  const { config, clock, startup, intake } = app.leakguard;
   const { cacheMs, tokenSha256 } = config.server.metrics;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'leakguard_' });
@@ -24,6 +24,26 @@ export const metricsPlugin = fp(async (app) => {
     collect() {
       this.reset();
       for (const c of startup.credentials()) this.set({ credential: c.id }, c.problems.length);
+    },
+  });
+  new Gauge({
+    name: 'leakguard_detector_last_heard_seconds',
+    help: 'When each enabled detector last heard from its source (Unix seconds; 0: not yet since the start)',
+    labelNames: ['detector'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of intake.health()) this.set({ detector: d.name }, d.lastHeardAt === null ? 0 : d.lastHeardAt / 1000);
+    },
+  });
+  new Gauge({
+    name: 'leakguard_detector_silent',
+    help: '1 when a detector heard nothing for longer than its silentAfterMinutes',
+    labelNames: ['detector'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of intake.health()) this.set({ detector: d.name }, d.silent ? 1 : 0);
     },
   });
   app.decorate('metrics', registry);

@@ -1,7 +1,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
-import type { Credential, EnvRef } from '../core/credential.js';
+import type { Credential, EnvRef, SecretRef } from '../core/credential.js';
 import type { Scrubber } from '../core/scrubber.js';
 import type { Config } from '../config/schema.js';
 import type { CallPolicy } from './call.js';
@@ -29,6 +29,8 @@ export interface LeakGuardClients {
   exchanges: Exchanges;
   /** LeakGuard's master key for a credential's exchange account, registered with the scrubber. */
   masterKey(credential: Credential, signal?: AbortSignal): Promise<KeyMaterial>;
+  /** A plain secret value (a webhook secret, a token) from the environment or Secrets Manager, registered with the scrubber. */
+  secretValue(ref: SecretRef, signal?: AbortSignal): Promise<string>;
   /** LeakGuard's own egress IPs, added to every key it creates. */
   egressIps: string[];
   close(): void;
@@ -79,6 +81,12 @@ export function createClients(config: Config, deps: ClientDeps): LeakGuardClient
       if ('secretsManager' in ref) return (await secrets.readKey(ref.secretsManager, {}, signal)).material;
       const secret = parseKeySecret(resolveEnvRef(ref, env), { system: 'LeakGuard config', operation: 'master key', source: `the master key of ${credential.id} (environment variable ${ref.env})` }, deps.scrubber);
       return { apiKey: secret.api_key, apiSecret: secret.api_secret };
+    },
+    async secretValue(ref, signal) {
+      if ('secretsManager' in ref) return secrets.readText(ref.secretsManager, signal);
+      const value = resolveEnvRef(ref, env);
+      deps.scrubber.register(value);
+      return value;
     },
     close() {
       secrets.destroy();

@@ -19,6 +19,9 @@ export interface WorkHandler {
 /** kind -> handler: the next kinds (webhook deliveries, signal decisions, alerts) are added here, not as a second queue. */
 export type WorkHandlers = Record<string, WorkHandler>;
 
+/** How a run of an item ended: done, handed back, failed (retried later), dead-lettered, or its claim was lost. */
+export type WorkOutcome = 'done' | 'released' | 'failed' | 'dead' | 'lost';
+
 export interface WorkerLogger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
@@ -31,12 +34,31 @@ export interface WorkerLogger {
  */
 export class Worker {
   readonly #running = new Set<Promise<void>>();
-  readonly #kinds: string[];
+  readonly #handlers: WorkHandlers;
+  #kinds: string[];
 
   constructor(
-    private readonly opts: { store: Store; clock: Clock; holder: string; handlers: WorkHandlers; claimTtlMs: number; maxConcurrent: number; logger: WorkerLogger },
+    private readonly opts: {
+      store: Store;
+      clock: Clock;
+      holder: string;
+      handlers: WorkHandlers;
+      claimTtlMs: number;
+      maxConcurrent: number;
+      logger: WorkerLogger;
+      /** Told when a run of an item ended (tests wait on it). */
+      onEnd?: (item: WorkItem, outcome: WorkOutcome) => void;
+    },
   ) {
-    this.#kinds = Object.keys(opts.handlers);
+    this.#handlers = { ...opts.handlers };
+    this.#kinds = Object.keys(this.#handlers);
+  }
+
+  /** Adds the handler of a kind (a detector's, registered when it starts); items of that kind queued before are claimed from now on. */
+  handle(kind: string, handler: WorkHandler): void {
+    if (this.#handlers[kind]) throw new Error(`work kind ${kind} already has a handler`);
+    this.#handlers[kind] = handler;
+    this.#kinds = Object.keys(this.#handlers);
   }
 
   /** Claims what is due (as much as there is room for) and starts each item; resolves once claimed, not when the work ends. */
@@ -59,10 +81,11 @@ export class Worker {
   }
 
   async #run(item: WorkItem): Promise<void> {
-    const { store, clock, logger, handlers } = this.opts;
-    const handler = handlers[item.kind]!;
+    const { store, clock, logger } = this.opts;
+    const handler = this.#handlers[item.kind]!;
     const at = { workId: item.id, kind: item.kind, incidentId: item.incidentId };
     const claim = this.#keepClaim(item);
+    let outcome: WorkOutcome = 'lost';
     try {
       let result: WorkResult;
       try {
@@ -72,15 +95,18 @@ export class Worker {
         if (failed?.status === 'dead') logger.error({ ...at, err, attempts: failed.attempts }, `work item dead-lettered after ${failed.attempts} failures`);
         else if (failed) logger.warn({ ...at, err, retryAt: failed.runAt }, 'work item failed; it is retried');
         else logger.warn({ ...at, err }, 'work item failed after its claim was taken over; the new claimer runs it');
+        if (failed) outcome = failed.status === 'dead' ? 'dead' : 'failed';
         return;
       }
       const kept = result === 'done' ? await store.completeWork(item, clock.now()) : await store.releaseWork(item, result.retryAt);
       if (!kept) logger.warn(at, 'work item finished after its claim was taken over; the new claimer runs it again (handlers are idempotent)');
+      else outcome = result === 'done' ? 'done' : 'released';
     } catch (err) {
       // The store is unreachable: the claim lapses and the item is claimed again.
       logger.error({ ...at, err }, 'could not record the end of a work item; it is run again once its claim lapses');
     } finally {
       await claim.stop();
+      this.opts.onEnd?.(item, outcome);
     }
   }
 

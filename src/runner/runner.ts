@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { Credential } from '../core/credential.js';
-import { StaleFenceError, type Store } from '../store/store.js';
+import { StaleFenceError, type Store, type WorkItem } from '../store/store.js';
 import { drive } from './execute.js';
 import { LeaseKeeper, LeaseLostError, ShutdownError } from './lease.js';
 import { abortRequest } from './progress.js';
 import type { Clients, ResponderRegistry, RunnerLogger } from './responder.js';
-import { Worker, type WorkHandler, type WorkHandlers } from '../queue/worker.js';
+import { Worker, type WorkHandler, type WorkHandlers, type WorkOutcome } from '../queue/worker.js';
 import { Session, type RunnerEnv, type RunnerEvent } from './session.js';
 import { STEP_TIMER } from './step-context.js';
 import { fireTimer } from './timers.js';
@@ -28,6 +28,8 @@ export interface RunnerOptions {
   /** Handlers of work-queue kinds besides the runner's own step timers. */
   handlers?: WorkHandlers;
   onEvent?: (e: RunnerEvent) => void;
+  /** Told when a run of a work item ended (tests wait on it). */
+  onWork?: (item: WorkItem, outcome: WorkOutcome) => void;
 }
 
 const quiet: RunnerLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -75,7 +77,14 @@ export class Runner {
       claimTtlMs: this.#env.leaseTtlMs * 2,
       maxConcurrent: this.#maxConcurrent,
       logger,
+      ...(opts.onWork ? { onEnd: opts.onWork } : {}),
     });
+  }
+
+  /** Adds the handler of another work kind (a detector's); the next pass claims its items. */
+  handle(kind: string, handler: WorkHandler): void {
+    this.#worker.handle(kind, handler);
+    this.#wake.abort();
   }
 
   /**

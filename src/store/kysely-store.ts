@@ -107,6 +107,7 @@ export class KyselyStore implements Store {
         observed_at: input.observedAt,
         received_at: receivedAt,
         evidence_json: this.#json(input.evidence),
+        match_json: input.match ? this.#json(input.match) : null,
         incident_id: null,
       })
       .onConflict((oc) => oc.column('dedup_key').doNothing())

@@ -20,6 +20,7 @@ export const toSignal = (r: Selectable<SignalsTable>): Signal => ({
   observedAt: num(r.observed_at),
   receivedAt: num(r.received_at),
   evidence: json(r.evidence_json),
+  match: json(r.match_json),
   incidentId: r.incident_id,
 });
 

@@ -11,6 +11,7 @@ export interface SignalsTable {
   observed_at: number;
   received_at: number;
   evidence_json: string;
+  match_json: string | null;
   incident_id: string | null;
 }
 

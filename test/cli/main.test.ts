@@ -49,7 +49,7 @@ t.test('help, usage errors and unknown commands', async (t) => {
 
 t.test('config check: 0 for a valid file, 2 with every problem for an invalid one', async (t) => {
   const ok = io();
-  const env = ['LEAKGUARD_GITHUB_WEBHOOK_SECRET', 'LEAKGUARD_EVENTBRIDGE_API_KEY', 'LEAKGUARD_SLACK_WEBHOOK_URL'];
+  const env = ['LEAKGUARD_GITHUB_WEBHOOK_SECRET', 'LEAKGUARD_GITHUB_TOKEN', 'LEAKGUARD_SLACK_WEBHOOK_URL'];
   for (const name of env) process.env[name] = 'set-for-this-test';
   t.teardown(() => env.forEach((name) => delete process.env[name]));
   t.equal(await main(['config', 'check', example], ok.io), 0);
@@ -66,10 +66,14 @@ t.test('config check warns, still exit 0, on a config that protects nothing or t
   t.equal(await main(['config', 'check', tempFile('empty.yaml', '')], empty.io), 0);
   t.match(empty.out(), /valid, with 1 warning\(s\):\n  - credentials: none configured, so LeakGuard protects no key/);
   const detectors = io();
-  const file = tempFile('detectors.yaml', stringify({ detectors: { github: { enabled: true }, eventbridge: { enabled: true, apiKey: { env: 'LG_TEST_UNSET_EVENTBRIDGE_KEY' } } } }));
+  const file = tempFile('detectors.yaml', stringify({ detectors: { github: { enabled: true, previousWebhookSecrets: [{ env: 'LG_TEST_UNSET_OLD_SECRET' }] } } }));
   t.equal(await main(['config', 'check', file], detectors.io), 0);
   t.match(detectors.out(), 'detectors.github.webhookSecret: not set while the detector is enabled');
-  t.match(detectors.out(), 'detectors.eventbridge.apiKey: the environment variable LG_TEST_UNSET_EVENTBRIDGE_KEY is not set here');
+  t.match(detectors.out(), 'detectors.github.previousWebhookSecrets[0]: the environment variable LG_TEST_UNSET_OLD_SECRET is not set here');
+  t.match(detectors.out(), 'detectors.github.api: not set; deliveries are taken but no alert can be fetched');
+  const off = io();
+  t.equal(await main(['config', 'check', tempFile('off.yaml', stringify({ credentials: [], detectors: { github: { enabled: false } } }))], off.io), 0);
+  t.notMatch(off.out(), 'detectors.github', 'a detector that is off has nothing to warn about');
 });
 
 t.test('a bad value from the environment is reported against its variable; a secret written in place of a reference says the allowed forms', async (t) => {

@@ -12,7 +12,7 @@ t.test('health, readiness, metrics, request ids', async (t) => {
   t.equal(given.headers['x-request-id'], 'req-abc');
   const ready = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(ready.statusCode, 200);
-  t.same(ready.json(), { status: 'ready', startupCheck: { state: 'pending', failing: [] } }, 'not started: the startup check has not run');
+  t.same(ready.json(), { status: 'ready', startupCheck: { state: 'pending', failing: [] }, detectors: [] }, 'not started: the startup check has not run; no detector is enabled');
   const metrics = await app.inject({ method: 'GET', url: '/metrics' });
   t.equal(metrics.statusCode, 200);
   t.match(metrics.headers['content-type'], 'text/plain');

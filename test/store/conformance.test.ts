@@ -43,6 +43,14 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       t.same((await store.listSignals({ credentialId: 'bybit-prod' })).map((s) => s.id), [a.signal.id]);
     });
 
+    t.test('a signal keeps the key version it matched; one without a match reads null', async (t) => {
+      const match = { key: 'credential' as const, stage: 'AWSPREVIOUS' as const, versionId: 'v-old', field: 'api_key' as const, revoked: false };
+      const matched = await store.recordSignal({ ...signal('gh:match'), match }, 1_100);
+      t.same((await store.getSignal(matched.signal.id))?.match, match);
+      const bare = await store.recordSignal(signal('gh:nomatch'), 1_100);
+      t.equal((await store.getSignal(bare.signal.id))?.match, null);
+    });
+
     t.test('two concurrent attempts to open an incident for one credential give exactly one', async (t) => {
       const results = await Promise.all(Array.from({ length: 8 }, () => store.openIncident(openInput('cred-race'))));
       t.equal(results.filter((r) => r.created).length, 1);

@@ -120,16 +120,34 @@ export class SecretsClient {
   }
 
   async listVersions(secretId: string, signal?: AbortSignal): Promise<SecretVersionInfo[]> {
+    return (await this.describeVersions(secretId, signal)).versions;
+  }
+
+  /** The secret's ARN and name (how CloudTrail and EventBridge name it) with every version. */
+  async describeVersions(secretId: string, signal?: AbortSignal): Promise<{ arn: string; name: string; versions: SecretVersionInfo[] }> {
     const versions: SecretVersionInfo[] = [];
     let token: string | undefined;
+    let arn = '';
+    let name = '';
     do {
       const out = await this.#call('ListSecretVersionIds', signal, (s) =>
         this.#sdk.send(new ListSecretVersionIdsCommand({ SecretId: secretId, IncludeDeprecated: true, ...(token ? { NextToken: token } : {}) }), { abortSignal: s }),
       );
+      arn = out.ARN ?? arn;
+      name = out.Name ?? name;
       for (const v of out.Versions ?? []) versions.push({ versionId: v.VersionId!, stages: v.VersionStages ?? [], createdAt: v.CreatedDate ? v.CreatedDate.getTime() : null });
       token = out.NextToken;
     } while (token);
-    return versions;
+    return { arn, name, versions };
+  }
+
+  /** A secret that holds one plain value (a webhook secret, an API key of a detector), registered with the scrubber. */
+  async readText(secretId: string, signal?: AbortSignal): Promise<string> {
+    const out = await this.#call('GetSecretValue', signal, (s) => this.#sdk.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: AWSCURRENT }), { abortSignal: s }));
+    const text = out.SecretString?.trim();
+    if (!text) throw new IntegrationError({ system: SYSTEM, operation: 'GetSecretValue', kind: 'invalid_request', retryable: false, detail: `${secretId} holds no SecretString`, action: `put the value into ${secretId} as a plain SecretString` });
+    this.scrubber.register(text);
+    return text;
   }
 
   async findVersion(secretId: string, versionId: string, signal?: AbortSignal): Promise<SecretVersionInfo | undefined> {

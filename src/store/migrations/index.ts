@@ -4,6 +4,7 @@ import { writers } from './0002-writers.js';
 import { playbookInPlan } from './0003-playbook-in-plan.js';
 import { workQueue } from './0004-work-queue.js';
 import { operatorRequests } from './0005-operator-requests.js';
+import { signalMatch } from './0006-signal-match.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -15,6 +16,7 @@ export function migrations(dialect: Dialect): MigrationProvider {
     '0003-playbook-in-plan': playbookInPlan,
     '0004-work-queue': workQueue(dialect),
     '0005-operator-requests': operatorRequests(dialect),
+    '0006-signal-match': signalMatch,
   };
   return { getMigrations: async () => all };
 }

@@ -1,0 +1,5 @@
+import type { DetectorList } from '../src/intake/detector.js';
+import { github } from './github/index.js';
+
+/** Every detector LeakGuard has: another one is one folder and one entry here. */
+export const defaultDetectors: DetectorList = [github];
