@@ -25,6 +25,9 @@ import { Intake } from './intake/intake.js';
 import { keyCheck } from './intake/key-check.js';
 import { CredentialMatcher } from './intake/matcher.js';
 
+/** The responders whose end changes what the credential matcher knows. */
+const KEY_CHANGING = new Set(['rotate', 'promote', 'revoke']);
+
 /** What the outside world supplies; everything has a production default. */
 export interface LeakGuardDeps {
   clock?: Clock;
@@ -101,8 +104,8 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     logger,
     onEvent: (e) => {
       onEvent ? onEvent(e) : logger.debug(e, `runner ${e.type}`);
-      // A step may have written or moved a key version: the matcher must know the new key before it leaks.
-      if (e.type === 'step.finished') void refreshFor(e.incidentId);
+      // These steps write, move or revoke key versions: the matcher must know the new key before it leaks.
+      if (e.type === 'step.finished' && KEY_CHANGING.has(e.responder ?? '')) void refreshFor(e.incidentId);
     },
   });
   const refreshFor = async (incidentId: string) => {

@@ -43,7 +43,8 @@ export async function serve(config: Config, opts: ServeOptions = {}): Promise<Ru
     await leakguard.close(0);
     throw new StartError(listenFailure(err, config.server), err);
   }
-  leakguard.start();
+  // Detectors start in the background: a failing one is logged and shown in /readyz, the rest run.
+  void leakguard.start();
 
   let closing: Promise<void> | undefined;
   const shutdown = (reason: string) =>

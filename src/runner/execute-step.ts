@@ -59,7 +59,7 @@ export async function runAttempt(s: Session, step: PlanStep, attempt: number, in
     failed ? `${step.id} failed (attempt ${attempt}): ${error}` : `${step.id} ${outcome.status}${outcome.message ? `: ${outcome.message}` : ''}`,
     { step: step.id, attempt, status: outcome.status, outputs, message: outcome.message ?? null, error },
   );
-  s.emit('step.finished', { step: step.id, attempt });
+  s.emit('step.finished', { step: step.id, responder: step.step, attempt });
   return failed ? 'failed' : 'succeeded';
 }
 

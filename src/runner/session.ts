@@ -23,6 +23,8 @@ export interface RunnerEvent {
   holder: string;
   fence: number;
   step?: string;
+  /** The responder a step event's step runs. */
+  responder?: string;
   attempt?: number;
   state?: string;
 }

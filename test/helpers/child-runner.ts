@@ -25,5 +25,5 @@ export function childRunnerSettings() {
 /** Starts the child's LeakGuard; SIGTERM closes it (running steps handed back) and exits. */
 export function startChild(leakguard: LeakGuard): void {
   process.once('SIGTERM', () => void leakguard.close(1_000).then(() => process.exit(0)));
-  leakguard.start();
+  void leakguard.start();
 }
