@@ -57,9 +57,9 @@ export interface GitHubSetup {
 /**
  * The world with the GitHub detector on: LeakGuard listens on a port, the organisation's webhook
  * points at it (JSON, signed with a secret kept in Secrets Manager), REST access is a classic token
- * with repo and admin:org_hook (kept there too), unless `api: false`.
+ * with repo and admin:org_hook (kept there too), unless `api: false`. `server` is merged into the server section.
  */
-export async function githubSetup(t: Teardown, opts: { api?: boolean; github?: Record<string, unknown>; start?: boolean } = {}): Promise<GitHubSetup> {
+export async function githubSetup(t: Teardown, opts: { api?: boolean; github?: Record<string, unknown>; server?: Record<string, unknown>; start?: boolean } = {}): Promise<GitHubSetup> {
   const e2e = await startE2E();
   t.teardown(() => e2e.close());
   const ts = await sqliteStore(e2e.scrubber);
@@ -68,6 +68,7 @@ export async function githubSetup(t: Teardown, opts: { api?: boolean; github?: R
   e2e.world.secretsManager.seedSecret({ name: WEBHOOK_SECRET_ID, secretString: webhookSecret });
   e2e.world.secretsManager.seedSecret({ name: TOKEN_SECRET_ID, secretString: e2e.world.githubToken });
   const config = e2eConfig(e2e.world, 'direct', {
+    ...(opts.server ? { server: { egressIps: [WORLD.leakguardIp], ...opts.server } } : {}),
     detectors: {
       github: {
         enabled: true,
