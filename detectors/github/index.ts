@@ -29,8 +29,26 @@ export const github: Detector<typeof GitHubConfig> = {
 
   routes(app, ctx) {
     const { webhookSecret, previousWebhookSecrets } = ctx.config;
-    // Read on the first delivery and kept once read: a Secrets Manager outage at start does not refuse deliveries for good.
-    const secrets = once(async () => (webhookSecret ? Promise.all([webhookSecret, ...previousWebhookSecrets].map((ref) => ctx.secret(ref))) : []));
+    // Each read on the first delivery and kept once read: a Secrets Manager outage at start does not refuse deliveries for good.
+    const current = once(async () => (webhookSecret ? ctx.secret(webhookSecret) : undefined));
+    const previous = previousWebhookSecrets.map((ref, i) => ({ read: once(() => ctx.secret(ref)), i, warned: false }));
+    const secrets = async () => {
+      const now = await current();
+      if (!now) return [];
+      // An old secret that cannot be read (deleted before it left the config) must not refuse what the current one verifies.
+      const old = await Promise.all(
+        previous.map(async (p) => {
+          try {
+            return [await p.read()];
+          } catch (err) {
+            if (!p.warned) ctx.logger.warn({ err }, `detectors.github.previousWebhookSecrets[${p.i}] cannot be read; deliveries signed with it are refused until it can be (remove it from the config once GitHub signs with the new secret)`);
+            p.warned = true;
+            return [];
+          }
+        }),
+      );
+      return [now, ...old.flat()];
+    };
     const hooks = new HookDirectory(ctx);
     deliveryRoute(app, ctx, { secrets, learnHook: (org, id) => hooks.learn(org, id) });
   },

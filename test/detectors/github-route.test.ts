@@ -197,6 +197,15 @@ t.test('refused deliveries store nothing and say what to fix; the same delivery 
   t.notOk(text.includes(s.webhookSecret), 'the webhook secret is kept nowhere');
 });
 
+t.test('an old webhook secret that cannot be read (deleted before it left the config) refuses only what it alone signs', async (t) => {
+  const s = await githubSetup(t, { start: false, github: { previousWebhookSecrets: [{ secretsManager: 'prod/leakguard/github-webhook-deleted' }] } });
+  const { github } = s.e2e.world;
+  const [delivery] = (await github.createAlert(github.repo(`${WORLD.githubOrg}/${WORLD.githubRepo}`)!, { secret: 'NotOurs-current-0001', commit: { path: 'a.env' } })).deliveries;
+  t.equal(delivery!.statusCode, 202, 'signed with the current secret: taken');
+  t.equal(JSON.parse(delivery!.result.response.body).status, 'queued');
+  t.match(s.e2e.log.text(), 'previousWebhookSecrets[0] cannot be read; deliveries signed with it are refused until it can be');
+});
+
 t.test('secret rotation: a delivery signed with a previous webhook secret is taken, so is one with the new secret; an unknown one is refused', async (t) => {
   const NEW_SECRET_ID = 'prod/leakguard/github-webhook-next';
   const s = await githubSetup(t, { start: false, github: { webhookSecret: { secretsManager: NEW_SECRET_ID }, previousWebhookSecrets: [{ secretsManager: 'prod/leakguard/github-webhook' }] } });
