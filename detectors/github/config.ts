@@ -41,6 +41,11 @@ export const GitHubConfig = detectorSection(
       ),
       { default: [], description: 'organisations to reconcile (missed deliveries redelivered, open alerts listed); those seen in deliveries are added' },
     ),
+    deliveriesPerMinute: Type.Integer({
+      minimum: 1,
+      default: 6_000,
+      description: "deliveries taken per minute from one address (instead of server.rateLimit): GitHub never retries a refused delivery, so a burst of alerts must not be cut off",
+    }),
     reconcileMinutes: Type.Integer({ minimum: 1, maximum: 60, default: 5, description: 'how often missed deliveries and alerts are looked for' }),
     lookbackHours: Type.Integer({ minimum: 1, maximum: 72, default: 72, description: 'how far back the first reconciliation looks (GitHub redelivers for 3 days)' }),
   },

@@ -44,7 +44,7 @@ export function deliveryRoute(app: FastifyInstance, ctx: DetectorContext<GitHubC
     done(new HttpProblem(415, 'Unsupported Media Type', `content type ${String(req.headers['content-type'] ?? 'none').slice(0, 60)} is not accepted; GitHub's webhook must send application/json`)),
   );
 
-  app.post('/webhooks/github', { schema: { headers: Headers, response: { 200: Answer, 202: Answer } }, errorHandler: bodyRefusal }, async (req, reply) => {
+  app.post('/webhooks/github', { schema: { headers: Headers, response: { 200: Answer, 202: Answer } }, errorHandler: bodyRefusal, config: { rateLimit: { max: ctx.config.deliveriesPerMinute, timeWindow: 60_000 } } }, async (req, reply) => {
     const h = req.headers as Record<string, string | undefined>;
     const signature = h['x-hub-signature-256'];
     if (!signature) throw new HttpProblem(401, 'Unauthorized', 'X-Hub-Signature-256 is missing: set a secret on the webhook (the same as detectors.github.webhookSecret)');

@@ -18,7 +18,7 @@ t.test('the shipped example is valid and defaults are applied', async (t) => {
   t.equal(config.credentials[1]!.rotationDays, 90, 'default applied');
   t.same(config.credentials[1]!.trades.settleCoins, [], 'nested default applied');
   t.equal(config.server.port, 8080);
-  t.same(config.detectors.github, { enabled: true, webhookSecret: { env: 'LEAKGUARD_GITHUB_WEBHOOK_SECRET' }, previousWebhookSecrets: [], api: { token: { env: 'LEAKGUARD_GITHUB_TOKEN' } }, organizations: [{ login: 'example-trading' }], reconcileMinutes: 5, lookbackHours: 72, silentAfterMinutes: 1440 }, 'the detector section from its own schema, defaults applied');
+  t.same(config.detectors.github, { enabled: true, webhookSecret: { env: 'LEAKGUARD_GITHUB_WEBHOOK_SECRET' }, previousWebhookSecrets: [], api: { token: { env: 'LEAKGUARD_GITHUB_TOKEN' } }, organizations: [{ login: 'example-trading' }], deliveriesPerMinute: 6000, reconcileMinutes: 5, lookbackHours: 72, silentAfterMinutes: 1440 }, 'the detector section from its own schema, defaults applied');
 });
 
 t.test('an empty document gets every default', async (t) => {

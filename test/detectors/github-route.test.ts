@@ -480,3 +480,11 @@ t.test('fuzz: random bodies and headers never get a 5xx, every refusal is a prob
   t.notOk(s.e2e.log.text().includes('"level":50'), `seed ${SEED}: nothing logged as a failure`);
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype was polluted');
 });
+
+t.test("deliveries have their own rate limit (GitHub never retries a refused one), not the server's", async (t) => {
+  const s = await githubSetup(t, { start: false, server: { rateLimit: { max: 1 } }, github: { deliveriesPerMinute: 3 } });
+  const { github } = s.e2e.world;
+  const answers = [];
+  for (let i = 0; i < 4; i++) answers.push((await github.ping(s.hook))[0]!.statusCode);
+  t.same(answers, [200, 200, 200, 429], 'three a minute taken although the server allows one request; the fourth refused');
+});
