@@ -111,7 +111,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   const refreshFor = async (incidentId: string) => {
     try {
       const incident = await store.getIncident(incidentId);
-      if (incident) await matcher.refresh(incident.credentialId);
+      if (incident) matcher.forget(incident.credentialId);
     } catch (err) {
       logger.warn({ err, incidentId }, 'could not refresh the credential matcher after a step; it refreshes again before anything is called unmatched');
     }
@@ -151,10 +151,6 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     app,
     async start() {
       runner.start();
-      void matcher.refresh().then(
-        (problems) => problems.forEach((p) => logger.error({ credential: p.credentialId }, `credential matcher: ${p.credentialId}: ${p.problem}; leaks of its keys are reported alert-only until it can read them`)),
-        (err: unknown) => logger.error({ err }, 'credential matcher could not refresh'),
-      );
       // The check never holds anything up: a leak must be answered even if one credential is misconfigured.
       void checkCredentials(config.credentials, clients)
         .then((problems) => {

@@ -58,6 +58,11 @@ export class CredentialMatcher {
     });
   }
 
+  /** Drops what is known of a credential (its keys changed): the next question reads it again. No call now, beside a containment. */
+  forget(credentialId: string): void {
+    this.#known.delete(credentialId);
+  }
+
   /**
    * The credentials a secret value (a key or a secret, as a leak shows it) belongs to. Throws
    * MatchIncomplete when it matches nothing known but some credential's keys could not be read.
