@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { isActive, type Actor, type Incident, type StepRun, type TimelineEntry, type TimelineEntryInput } from '../core/incident.js';
 import type { Signal, SignalInput } from '../core/signal.js';
 import type { Scrubber } from '../core/scrubber.js';
-import type { Database } from './schema.js';
+import type { Database, WorkItemsTable } from './schema.js';
+import { GroupCommit } from './group-commit.js';
 import { InProcessWakeBus, type WakeBus } from './wakeups.js';
 import type { Dialect } from './migrations/index.js';
 import { toAudit, toHumanTask, toIncident, toLease, toPause, toRequest, toSignal, toStepRun, toTimeline, toWorkItem } from './rows.js';
@@ -28,6 +29,7 @@ import {
 } from './store.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
+type WorkRow = Selectable<WorkItemsTable>;
 
 /**
  * The Store on Kysely: one implementation, two dialects. Everything textual is scrubbed of
@@ -50,6 +52,7 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#enqueues.drain();
     await this.wakes.close();
     await this.db.destroy();
   }
@@ -347,32 +350,57 @@ export class KyselyStore implements Store {
 
   // ---- work queue
 
-  async enqueueWork(input: WorkInput): Promise<{ item: WorkItem; created: boolean }> {
-    const res = await this.db
-      .insertInto('work_items')
-      .values({
-        id: input.id,
-        kind: input.kind,
-        incident_id: input.incidentId ?? null,
-        payload_json: this.#json(input.payload),
-        run_at: input.runAt,
-        status: 'pending',
-        attempts: 0,
-        max_attempts: input.maxAttempts ?? WORK_RETRY.maxAttempts,
-        last_error: null,
-        claimed_by: null,
-        claimed_until: null,
-        claims: 0,
-        created_at: input.at,
-        finished_at: null,
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .executeTakeFirst();
-    const item = await this.getWork(input.id);
-    if (!item) throw new Error(`work item ${input.id} vanished while enqueueing; retry`);
-    const created = Number(res.numInsertedOrUpdatedRows ?? 0n) === 1;
-    if (created) await this.#hint({ topic: 'work', id: item.id });
-    return { item, created };
+  /** Enqueues of the same turn share one insert and one commit (see GroupCommit); each resolves once its row is committed. */
+  readonly #enqueues = new GroupCommit<WorkInput, { item: WorkItem; created: boolean }>((inputs) => this.#enqueueAll(inputs));
+
+  enqueueWork(input: WorkInput): Promise<{ item: WorkItem; created: boolean }> {
+    return this.#enqueues.add(input);
+  }
+
+  async #enqueueAll(inputs: WorkInput[]): Promise<PromiseSettledResult<{ item: WorkItem; created: boolean }>[]> {
+    // A payload that cannot be stored fails its own enqueue, not the others of the batch.
+    const rows = inputs.map((input) => {
+      try {
+        return this.#workRow(input);
+      } catch (err) {
+        return err instanceof Error ? err : new Error(String(err));
+      }
+    });
+    const values = rows.filter((r): r is WorkRow => !(r instanceof Error));
+    const inserted = values.length ? await this.db.insertInto('work_items').values(values).onConflict((oc) => oc.column('id').doNothing()).returning('id').execute() : [];
+    // An id inserted is the first of the batch with that id; any other (here or from before) keeps the stored row.
+    const fresh = new Set(inserted.map((r) => r.id));
+    return Promise.allSettled(
+      rows.map(async (row) => {
+        if (row instanceof Error) throw row;
+        if (fresh.delete(row.id)) {
+          await this.#hint({ topic: 'work', id: row.id });
+          return { item: toWorkItem(row), created: true };
+        }
+        const item = await this.getWork(row.id);
+        if (!item) throw new Error(`work item ${row.id} vanished while enqueueing; retry`);
+        return { item, created: false };
+      }),
+    );
+  }
+
+  #workRow(input: WorkInput): WorkRow {
+    return {
+      id: input.id,
+      kind: input.kind,
+      incident_id: input.incidentId ?? null,
+      payload_json: this.#json(input.payload),
+      run_at: input.runAt,
+      status: 'pending',
+      attempts: 0,
+      max_attempts: input.maxAttempts ?? WORK_RETRY.maxAttempts,
+      last_error: null,
+      claimed_by: null,
+      claimed_until: null,
+      claims: 0,
+      created_at: input.at,
+      finished_at: null,
+    };
   }
 
   async claimWork(holder: string, opts: { kinds: readonly string[]; now: number; claimTtlMs: number; limit: number }): Promise<WorkItem[]> {

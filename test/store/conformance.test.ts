@@ -165,6 +165,31 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       t.equal(await store.nextWorkAt(['test']), undefined);
     });
 
+    t.test('work: enqueues made together are each kept once, the first of an id wins, and each answer is the stored row', async (t) => {
+      await store.enqueueWork(work('w:together:old', { kind: 'together', payload: { first: 'earlier' } }));
+      const ids = Array.from({ length: 30 }, (_, i) => `w:together:${i}`);
+      const results = await Promise.all([
+        ...ids.map((id) => store.enqueueWork(work(id, { kind: 'together', payload: { first: true }, maxAttempts: 7 }))),
+        store.enqueueWork(work(ids[3]!, { kind: 'together', payload: { first: false } })),
+        store.enqueueWork(work('w:together:old', { kind: 'together', payload: { first: false } })),
+      ]);
+      t.same(results.map((r) => r.created), [...ids.map(() => true), false, false]);
+      t.same(results[ids.length]!.item, results[3]!.item, 'a second enqueue of an id in the same batch gets the first one stored');
+      t.same(results[ids.length + 1]!.item.payload, { first: 'earlier' }, 'one of an id stored before gets that row');
+      for (const r of results) t.same(await store.getWork(r.item.id), r.item, 'what enqueue answered is what is stored');
+      t.equal((await store.listWork({ kind: 'together', limit: 100 })).length, ids.length + 1);
+    });
+
+    t.test('work: a payload that cannot be stored fails its own enqueue only, not the others made with it', async (t) => {
+      const [bad, good] = await Promise.allSettled([
+        store.enqueueWork(work('w:unstorable', { kind: 'alone', payload: { n: 1n } })),
+        store.enqueueWork(work('w:beside', { kind: 'alone' })),
+      ]);
+      t.equal(bad.status, 'rejected');
+      t.match(good, { status: 'fulfilled', value: { created: true, item: { id: 'w:beside' } } });
+      t.same((await store.listWork({ kind: 'alone' })).map((w) => w.id), ['w:beside']);
+    });
+
     t.test('work: concurrent claimers get each item exactly once', async (t) => {
       const ids = Array.from({ length: 24 }, (_, i) => `w:race:${String(i).padStart(2, '0')}`);
       for (const id of ids) await store.enqueueWork(work(id, { kind: 'race' }));
