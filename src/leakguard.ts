@@ -92,7 +92,12 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   if (!deps.store) logger.info({ store: store.dialect, url: store.dialect === 'postgres' ? redactUrl(config.store.url) : config.store.url }, 'store ready');
   const byId = new Map<string, Credential>(config.credentials.map((c) => [c.id, c]));
   const credentials = deps.runner?.credentials ?? ((id: string) => byId.get(id));
-  const matcher = new CredentialMatcher({ credentials: config.credentials, clients, revokedFingerprints: (id) => revokedFingerprints(store, id) });
+  // The store's reads are wired here; what a revoke proved is the revoke responder's to read from its outputs.
+  const revokedKeys = async (credentialId: string) => {
+    const incidents = await store.listIncidents({ credentialId, limit: 100 });
+    return revokedFingerprints((await Promise.all(incidents.map((i) => store.listStepRuns(i.id)))).flat());
+  };
+  const matcher = new CredentialMatcher({ credentials: config.credentials, clients, revokedFingerprints: revokedKeys });
   const onEvent = deps.runner?.onEvent;
   const runner = new Runner({
     ...deps.runner,

@@ -1,12 +1,14 @@
-import type { Store } from '../../src/store/store.js';
+import type { StepRun } from '../../src/core/incident.js';
 import { outputsOf } from '../lib/journal.js';
 import { revokeOutputs } from './outputs.js';
 
-/** Fingerprints of the credential's keys that its incidents proved revoked (the matcher marks a leak of one `revoked`). */
-export async function revokedFingerprints(store: Pick<Store, 'listIncidents' | 'listStepRuns'>, credentialId: string): Promise<Set<string>> {
+/**
+ * Fingerprints of the keys these step runs (of one or more incidents) proved revoked: what the
+ * revoke step recorded, read through its outputs contract. The caller reads the runs; the
+ * credential matcher marks a leak of one of these keys `revoked`.
+ */
+export function revokedFingerprints(runs: readonly StepRun[]): Set<string> {
   const out = new Set<string>();
-  for (const incident of await store.listIncidents({ credentialId, limit: 100 })) {
-    for (const o of outputsOf(await store.listStepRuns(incident.id), revokeOutputs)) if (o.revokedFingerprint) out.add(o.revokedFingerprint);
-  }
+  for (const o of outputsOf(runs, revokeOutputs)) if (o.revokedFingerprint) out.add(o.revokedFingerprint);
   return out;
 }
