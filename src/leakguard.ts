@@ -23,6 +23,8 @@ import { defaultDetectors } from '../detectors/registry.js';
 import type { DetectorList } from './intake/detector.js';
 import { Intake } from './intake/intake.js';
 import { keyCheck } from './intake/key-check.js';
+import { periodic } from './schedule/periodic.js';
+import { retentionJob } from './schedule/retention.js';
 import { CredentialMatcher } from './intake/matcher.js';
 
 /** The responders whose end changes what the credential matcher knows. */
@@ -121,6 +123,8 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
       logger.warn({ err, incidentId }, 'could not refresh the credential matcher after a step; it refreshes again before anything is called unmatched');
     }
   };
+  const retention = periodic(store, clock, retentionJob({ store, clock, logger, ...config.retention }));
+  runner.handle(retention.kind, retention.handler);
   const incidents = new Incidents({ store, clock, responders, clients, credentials, scrubber, wake: (id) => runner.wake(id) });
   const intake = new Intake({
     sections: config.detectors,
@@ -155,6 +159,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     matcher,
     app,
     async start() {
+      await retention.arm();
       runner.start();
       // The check never holds anything up: a leak must be answered even if one credential is misconfigured.
       void checkCredentials(config.credentials, clients)

@@ -71,6 +71,15 @@ const Kubernetes = Type.Object(
 /** One section per detector of the registry, `detectors.<name>`, from its own schema. */
 const Detectors = Type.Object(Object.fromEntries(defaultDetectors.map((d): [string, TObject] => [d.name, d.configSchema])), { additionalProperties: false, default: {} });
 
+const Retention = Type.Object(
+  {
+    // GitHub redelivers a delivery for 3 days: a processed one is kept longer, so a redelivery stays a duplicate.
+    maxAgeDays: Type.Integer({ minimum: 7, default: 30, description: 'signals no incident holds, processed deliveries, done work and baselines untouched for this long are deleted; incidents, timelines and the audit log are kept' }),
+    everyMinutes: Type.Integer({ minimum: 1, maximum: 1_440, default: 60, description: 'how often the pruning runs (once across replicas)' }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** One step of a playbook as written in config; the runner fills the rest (src/runner/playbook.ts). */
 const StepSpec = Type.Object(
   {
@@ -128,6 +137,7 @@ export const configSchema = (exchanges: ExchangeList) =>
       detectors: Detectors,
       rulesFile: Type.Optional(Type.String({ description: 'YAML rules file; the built-in rules when absent' })),
       playbooks: Playbooks,
+      retention: Retention,
       notifiers: Notifiers,
       api: Type.Object({ tokens: Type.Array(ApiToken, { default: [] }) }, { additionalProperties: false, default: {} }),
     },

@@ -20,6 +20,7 @@ import {
   type Lease,
   type OpenIncidentInput,
   type Pause,
+  type Pruned,
   type Store,
   type Wake,
   type WakeSubscription,
@@ -584,6 +585,23 @@ export class KyselyStore implements Store {
       .values({ detector, key, value_json, updated_at: at })
       .onConflict((oc) => oc.columns(['detector', 'key']).doUpdateSet({ value_json, updated_at: at }))
       .execute();
+  }
+
+  // ---- retention
+
+  async prune(before: number): Promise<Pruned> {
+    return this.db.transaction().execute(async (trx) => {
+      const signals = await trx.deleteFrom('signals').where('incident_id', 'is', null).where('received_at', '<', before).executeTakeFirst();
+      // A done timer of an incident still running stays: its id is what keeps a re-run step from arming it twice.
+      const work = await trx
+        .deleteFrom('work_items')
+        .where('status', '=', 'done')
+        .where('finished_at', '<', before)
+        .where((eb) => eb.or([eb('incident_id', 'is', null), eb.not(eb.exists(eb.selectFrom('incidents').select('id').whereRef('incidents.id', '=', 'work_items.incident_id').where('closed_at', 'is', null)))]))
+        .executeTakeFirst();
+      const baselines = await trx.deleteFrom('baselines').where('updated_at', '<', before).executeTakeFirst();
+      return { signals: Number(signals.numDeletedRows), work: Number(work.numDeletedRows), baselines: Number(baselines.numDeletedRows) };
+    });
   }
 
   // ---- audit

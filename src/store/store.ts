@@ -139,6 +139,13 @@ export interface OperatorRequest {
   at: number;
 }
 
+/** What one retention pass deleted, by kind of row. */
+export interface Pruned {
+  signals: number;
+  work: number;
+  baselines: number;
+}
+
 export interface AuditEntry {
   seq: number;
   at: number;
@@ -236,6 +243,14 @@ export interface Store {
 
   getBaseline<T>(detector: string, key: string): Promise<T | undefined>;
   putBaseline(detector: string, key: string, value: unknown, at: number): Promise<void>;
+
+  /**
+   * Retention: deletes what was last touched before `before` and is no part of an incident's record:
+   * signals attached to no incident, done work items (processed deliveries, fired timers) of no
+   * active incident, and baselines not updated since. Incidents, their signals, timelines, step
+   * runs, dead-lettered work and the audit log are never deleted.
+   */
+  prune(before: number): Promise<Pruned>;
 
   appendAudit(entry: Omit<AuditEntry, 'seq'>): Promise<AuditEntry>;
   listAudit(limit?: number): Promise<AuditEntry[]>;

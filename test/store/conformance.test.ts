@@ -296,6 +296,58 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       t.notMatch(rows, secret);
       t.match(rows, '[REDACTED]');
     });
+
+    t.test('retention prunes old loose signals, done work of no running incident and stale baselines; incidents and their records stay', async (t) => {
+      // A store of its own: pruning must not reach the rows of the other tests.
+      const { store: s, cleanup: done } = await open();
+      t.teardown(done);
+      const OLD = 1_000;
+      const CUT = 10_000;
+      const NEW = 20_000;
+      const finished = async (id: string, at: number, incidentId: string | null = null) => {
+        await s.enqueueWork({ id, kind: 'k', incidentId, payload: {}, runAt: at, at });
+        const [c] = await s.claimWork('a', { kinds: ['k'], now: at, claimTtlMs: 1_000, limit: 1 });
+        t.equal(c?.id, id);
+        t.ok(await s.completeWork(c!, at));
+      };
+      const closed = (await s.openIncident({ ...openInput('cred-closed'), at: OLD })).incident;
+      await s.updateIncident(closed.id, { state: 'resolved', at: OLD });
+      const running = (await s.openIncident({ ...openInput('cred-running'), at: OLD })).incident;
+      const loose = await s.recordSignal(signal('old-loose'), OLD);
+      const evidence = await s.recordSignal(signal('old-evidence'), OLD);
+      await s.attachSignal(evidence.signal.id, closed.id);
+      const fresh = await s.recordSignal(signal('new-loose'), NEW);
+      await s.appendTimeline({ incidentId: closed.id, at: OLD, actor: 'system:test', type: 'x', message: 'old', data: {} });
+      await s.appendAudit({ at: OLD, actor: 'user:alice', action: 'pause', target: 'global', data: {} });
+      await finished('old-delivery', OLD);
+      await finished('old-timer-closed', OLD, closed.id);
+      await finished('old-timer-running', OLD, running.id);
+      await finished('new-delivery', NEW);
+      await s.enqueueWork({ id: 'old-pending', kind: 'later', payload: {}, runAt: OLD, at: OLD });
+      await s.enqueueWork({ id: 'old-dead', kind: 'd', payload: {}, runAt: OLD, at: OLD, maxAttempts: 1 });
+      const [d] = await s.claimWork('a', { kinds: ['d'], now: OLD, claimTtlMs: 1_000, limit: 1 });
+      t.equal((await s.failWork(d!, 'boom', OLD))?.status, 'dead');
+      await s.putBaseline('gh', 'stale', 1, OLD);
+      await s.putBaseline('gh', 'fresh', 2, NEW);
+
+      t.same(await s.prune(CUT), { signals: 1, work: 2, baselines: 1 });
+      t.equal(await s.getSignal(loose.signal.id), undefined);
+      t.ok(await s.getSignal(evidence.signal.id), "an incident's signal is kept");
+      t.ok(await s.getSignal(fresh.signal.id));
+      t.equal(await s.getWork('old-delivery'), undefined);
+      t.equal(await s.getWork('old-timer-closed'), undefined);
+      t.ok(await s.getWork('old-timer-running'), 'a running incident keeps its timers');
+      t.ok(await s.getWork('new-delivery'));
+      t.ok(await s.getWork('old-pending'), 'pending work is never pruned');
+      t.ok(await s.getWork('old-dead'), 'dead letters stay for the operator');
+      t.equal(await s.getBaseline('gh', 'stale'), undefined);
+      t.equal(await s.getBaseline('gh', 'fresh'), 2);
+      t.ok(await s.getIncident(closed.id));
+      t.ok(await s.getIncident(running.id));
+      t.equal((await s.listTimeline(closed.id)).length, 1);
+      t.equal((await s.listAudit()).length, 1);
+      t.same(await s.prune(CUT), { signals: 0, work: 0, baselines: 0 }, 'a second pass finds nothing');
+    });
   });
 }
 
