@@ -1,5 +1,6 @@
 import type { DetectorList } from '../src/intake/detector.js';
+import { authErrors } from './auth-errors/index.js';
 import { github } from './github/index.js';
 
 /** Every detector LeakGuard has: another one is one folder and one entry here. */
-export const defaultDetectors: DetectorList = [github];
+export const defaultDetectors: DetectorList = [github, authErrors];

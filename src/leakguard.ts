@@ -11,6 +11,7 @@ import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/logger.js';
 import { Incidents } from './incidents/incidents.js';
+import { defaultExchanges } from './integrations/exchanges/registry.js';
 import { createClients, type ClientDeps, type LeakGuardClients } from './integrations/clients.js';
 import type { ResponderRegistry } from './runner/responder.js';
 import { Runner, type RunnerOptions } from './runner/runner.js';
@@ -135,6 +136,8 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     logger,
     matcher,
     checkKey: keyCheck(credentials, clients),
+    credentials: config.credentials,
+    errorCodes: (exchange) => (deps.clientDeps?.exchanges ?? defaultExchanges).find((m) => m.name === exchange)?.errors.codes ?? {},
     secret: (ref, signal) => clients.secretValue(ref, signal),
     handle: (kind, handler) => runner.handle(kind, handler),
     alarm: (text) => {

@@ -2,7 +2,7 @@ import type { Static, TObject } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
-import type { SecretRef } from '../core/credential.js';
+import type { Credential, SecretRef } from '../core/credential.js';
 import type { Scrubber } from '../core/scrubber.js';
 import type { Signal, SignalInput } from '../core/signal.js';
 import type { WorkHandler } from '../queue/worker.js';
@@ -28,6 +28,20 @@ export interface DetectorHealth {
   details: Record<string, unknown>;
 }
 
+/** What an exchange's error code means, from its adapter's error map (src/integrations/exchanges/<name>/errors.ts). */
+export interface CodeMeaning {
+  /** LeakGuard's failure kind: invalid_key, bad_signature, no_permission, ip_not_allowed, expired, rate_limited, ... */
+  kind: string;
+  action: string;
+}
+
+/** The credential's open incident and the steps running in it now (a detector says whether LeakGuard itself was rotating or revoking). */
+export interface ActiveResponse {
+  incidentId: string;
+  /** Steps whose run has started and not ended, e.g. ['revoke']. */
+  stepsRunning: string[];
+}
+
 /** A stop function: resolves once the detector's loops have ended. */
 export type Stop = () => Promise<void>;
 
@@ -43,6 +57,12 @@ export interface DetectorContext<C = unknown> {
   scrubber: Scrubber;
   /** Scrubs the evidence, stores the signal (deduplicated by dedupKey), queues it for the engine; resolves once durable. */
   emit(input: SignalInput): Promise<{ signal: Signal; created: boolean }>;
+  /** Every managed credential (what a detector watching workloads or accounts iterates). */
+  credentials: readonly Credential[];
+  /** The credential's active incident with its running steps, or null when none is open. */
+  activeResponse(credentialId: string): Promise<ActiveResponse | null>;
+  /** An exchange's error codes as its adapter's error map reads them (empty for an unknown exchange). */
+  errorCodes(exchange: string): Readonly<Record<number, CodeMeaning>>;
   /** The shared credential matcher. */
   match: CredentialMatcher;
   /** An authenticated read with a matched key: proves whether it still works. */

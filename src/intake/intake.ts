@@ -2,12 +2,12 @@ import { EventEmitter } from 'node:events';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
-import type { SecretRef } from '../core/credential.js';
+import type { Credential, SecretRef } from '../core/credential.js';
 import type { Scrubber } from '../core/scrubber.js';
 import { UNMATCHED, type Signal, type SignalInput } from '../core/signal.js';
 import type { WorkHandler } from '../queue/worker.js';
 import type { Store } from '../store/store.js';
-import type { Detector, DetectorContext, DetectorHealth, DetectorList, DetectorSection, Stop } from './detector.js';
+import type { CodeMeaning, Detector, DetectorContext, DetectorHealth, DetectorList, DetectorSection, Stop } from './detector.js';
 import type { KeyCheck } from './key-check.js';
 import type { CredentialMatcher } from './matcher.js';
 
@@ -26,6 +26,9 @@ export interface IntakeDeps {
   logger: Logger;
   matcher: CredentialMatcher;
   checkKey: KeyCheck;
+  credentials: readonly Credential[];
+  /** The error map of an exchange's adapter. */
+  errorCodes(exchange: string): Readonly<Record<number, CodeMeaning>>;
   secret(ref: SecretRef, signal?: AbortSignal): Promise<string>;
   /** Registers the handler of a work kind with the worker that runs the queue. */
   handle(kind: string, handler: WorkHandler): void;
@@ -140,6 +143,14 @@ export class Intake {
       emit: (input) => this.emit(input),
       match: matcher,
       checkKey,
+      credentials: this.deps.credentials,
+      activeResponse: async (credentialId) => {
+        const incident = await store.getActiveIncident(credentialId);
+        if (!incident) return null;
+        const runs = await store.listStepRuns(incident.id);
+        return { incidentId: incident.id, stepsRunning: runs.filter((r) => r.status === 'running').map((r) => r.step) };
+      },
+      errorCodes: (exchange) => this.deps.errorCodes(exchange),
       heard: (at = clock.now()) => {
         running.health.lastHeardAt = Math.max(running.health.lastHeardAt ?? 0, at);
         if (running.silent) {

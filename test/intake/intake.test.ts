@@ -48,6 +48,8 @@ async function setup(t: Test, section: Record<string, unknown>, detector: Detect
     logger: createLogger(ts.scrubber, { destination: log.stream }),
     matcher: new CredentialMatcher({ credentials: [], clients: {} as never, revokedFingerprints: async () => new Set() }),
     checkKey: async () => ({ state: 'unknown', detail: 'no exchange here' }),
+    credentials: [],
+    errorCodes: () => ({}),
     secret: async () => 'unused',
     handle: (kind, h) => (handlers[kind] = h),
     alarm: (text) => alarms.push(text),
