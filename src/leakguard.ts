@@ -79,7 +79,7 @@ export interface LeakGuard {
  * runs and no port is bound until the caller says so.
  */
 export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}): Promise<LeakGuard> {
-  const { clock, scrubber, logger, clients } = wireClients(config, deps);
+  const { clock, scrubber, logger, clients } = await wireClients(config, deps);
   const responders = deps.responders ?? defaultResponders;
   let store: Store;
   try {
@@ -192,10 +192,10 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
  * Clock, scrubber, logger and clients: all that `leakguard check` needs (no store). A bad
  * kubeconfig fails here, before anything is opened.
  */
-export function wireClients(config: Config, deps: Pick<LeakGuardDeps, 'clock' | 'scrubber' | 'logger' | 'clientDeps' | 'clients'>) {
+export async function wireClients(config: Config, deps: Pick<LeakGuardDeps, 'clock' | 'scrubber' | 'logger' | 'clientDeps' | 'clients'>) {
   const scrubber = deps.scrubber ?? new Scrubber();
   const logger = deps.logger ?? createLogger(scrubber);
   const clock = deps.clock ?? systemClock;
-  const clients = deps.clients ?? createClients(config, { clock, scrubber, logger, ...deps.clientDeps });
+  const clients = deps.clients ?? (await createClients(config, { clock, scrubber, logger, ...deps.clientDeps }));
   return { clock, scrubber, logger, clients };
 }

@@ -111,7 +111,7 @@ function checked(path: string, responders: ResponderRegistry): ReturnType<typeof
 }
 
 async function check(config: ReturnType<typeof loadConfig>, io: Io, scrubber: Scrubber): Promise<number> {
-  const { clients } = wireClients(config, { scrubber, logger: createLogger(scrubber, { destination: pino.destination(2), level: 'warn' }) });
+  const { clients } = await wireClients(config, { scrubber, logger: createLogger(scrubber, { destination: pino.destination(2), level: 'warn' }) });
   try {
     const problems = await checkCredentials(config.credentials, clients);
     for (const p of problems) io.err(`${p.credentialId}: ${p.problem}`);

@@ -6,7 +6,7 @@ import { HookDirectory } from './hooks.js';
 import { alertHandler } from './process.js';
 import { reconcile } from './reconcile.js';
 import { DELIVERY_WORK, deliveryRoute } from './route.js';
-import { once } from '../../src/intake/once.js';
+import { once } from '../../src/core/once.js';
 
 /**
  * GitHub secret scanning: organisation webhook deliveries (secret_scanning_alert,

@@ -14,6 +14,8 @@ import { createExchanges, type Exchanges } from './exchanges/registry.js';
 import type { KeyMaterial } from './exchanges/exchange.js';
 import type { ExchangeList } from './exchanges/module.js';
 import { kubeConfigFrom } from './kubernetes/config.js';
+import type { KubeConfigSource } from './kubernetes/sdk.js';
+import { once } from '../core/once.js';
 import { ExternalSecretsClient } from './kubernetes/external-secrets.js';
 import { WorkloadClient } from './kubernetes/workload.js';
 import { SlackNotifier } from './slack.js';
@@ -55,9 +57,12 @@ export interface ClientDeps {
 }
 
 /** Builds every client from the config. Nothing is called until a step needs it. */
-export function createClients(config: Config, deps: ClientDeps): LeakGuardClients {
+export async function createClients(config: Config, deps: ClientDeps): Promise<LeakGuardClients> {
   const aws = (service: 'secretsmanager' | 'events' | 'cloudtrail') => awsOptionsFrom(config, service, deps.awsCredentials);
-  const kc = deps.kubeConfig ?? kubeConfigFrom(config.kubernetes);
+  // Loaded now when anything will use it, so a bad kubeconfig stops the start and no incident waits
+  // for the SDK's import; a LeakGuard without credentials loads it on first use, if ever.
+  const needed = config.credentials.length > 0 || config.kubernetes.kubeconfig !== undefined;
+  const kc: KubeConfigSource = deps.kubeConfig ?? (needed ? await kubeConfigFrom(config.kubernetes) : once(() => kubeConfigFrom(config.kubernetes)));
   const secrets = new SecretsClient(aws('secretsmanager'), deps.clock, deps.scrubber, deps.policy);
   const cloudtrail = new CloudTrailLookup(aws('cloudtrail'), deps.clock, deps.policy);
   const events = config.notifiers.eventbridge ? new EventBridgePublisher(aws('events'), config.notifiers.eventbridge.busName, deps.clock, deps.scrubber, deps.policy) : undefined;

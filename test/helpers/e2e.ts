@@ -76,9 +76,9 @@ export function e2eClientDeps(world: WorldAddress): Omit<ClientDeps, 'clock' | '
 }
 
 /** LeakGuard's real clients pointed at a simulator world. */
-export function e2eClients(config: Config, world: WorldAddress, deps: { clock: Clock; scrubber: Scrubber; logger: Logger; exchanges?: ExchangeList }): LeakGuardClients {
+export async function e2eClients(config: Config, world: WorldAddress, deps: { clock: Clock; scrubber: Scrubber; logger: Logger; exchanges?: ExchangeList }): Promise<LeakGuardClients> {
   const { exchanges, ...rest } = deps;
-  return wireClients(config, { ...rest, clientDeps: { ...e2eClientDeps(world), ...(exchanges ? { exchanges } : {}) } }).clients;
+  return (await wireClients(config, { ...rest, clientDeps: { ...e2eClientDeps(world), ...(exchanges ? { exchanges } : {}) } })).clients;
 }
 
 /** `exchanges`: the list to parse the config and build adapters with (a test adds a throwaway exchange). */
@@ -88,7 +88,7 @@ export async function startE2E(opts: WorldOptions & { config?: Record<string, un
   const scrubber = new Scrubber();
   const log = captureLog();
   const logger = createLogger(scrubber, { level: 'debug', destination: log.stream });
-  const clients = e2eClients(config, { ...world, k8sToken: world.kubernetes.token }, { clock: opts.clock ?? systemClock, scrubber, logger, ...(opts.exchanges ? { exchanges: opts.exchanges } : {}) });
+  const clients = await e2eClients(config, { ...world, k8sToken: world.kubernetes.token }, { clock: opts.clock ?? systemClock, scrubber, logger, ...(opts.exchanges ? { exchanges: opts.exchanges } : {}) });
   return {
     world,
     config,

@@ -54,7 +54,7 @@ export function spawnRunner(opts: { url: string; schema?: string; dir: string; h
     events,
     output: () => out,
     exited,
-    waitFor(match, timeoutMs = 30_000) {
+    waitFor(match, timeoutMs = 120_000) {
       const seen = events.find(match);
       if (seen) return Promise.resolve(seen);
       return new Promise((resolve, reject) => {
@@ -66,8 +66,8 @@ export function spawnRunner(opts: { url: string; schema?: string; dir: string; h
   };
 }
 
-/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. Never asserts on timing. */
-export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 30_000): Promise<T> {
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`: a guard against a hang, not a timed assertion, so generous (a loaded CI machine starts processes slowly). */
+export async function eventually<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();

@@ -205,8 +205,8 @@ t.test('a kubeconfig file (with a context) works as well as in-cluster config', 
       'current-context': 'other',
     }),
   );
-  const client = new WorkloadClient(kubeConfigFrom({ kubeconfig: file, context: 'prod' }), sim.clock, new Scrubber(), FAST_POLICY);
+  const client = new WorkloadClient(await kubeConfigFrom({ kubeconfig: file, context: 'prod' }), sim.clock, new Scrubber(), FAST_POLICY);
   t.equal((await client.listPods(W)).length, 1);
-  const wrong = new WorkloadClient(kubeConfigFrom({ kubeconfig: file }), sim.clock, new Scrubber(), FAST_POLICY);
+  const wrong = new WorkloadClient(await kubeConfigFrom({ kubeconfig: file }), sim.clock, new Scrubber(), FAST_POLICY);
   await t.rejects(wrong.listPods(W), { kind: 'invalid_key', message: /token is not accepted/ });
 });

@@ -8,8 +8,8 @@ import { readEffects } from './fixtures/responders.js';
 import { eventually, spawnRunner } from '../helpers/runner-child.js';
 import { sqliteStore } from '../helpers/stores.js';
 
-// Real processes (38 of them here) on a loaded CI machine: more than the default per-file time.
-t.setTimeout(300_000);
+// Real processes (48 of them here) on a loaded CI machine: far more than the default per-file time.
+t.setTimeout(900_000);
 
 /**
  * Crash safety: the runner runs in a child process that SIGKILLs itself at one exact point

@@ -9,7 +9,7 @@ import { eventually, spawnRunner, type ChildRunner } from '../helpers/runner-chi
 import { postgresStore } from '../helpers/stores.js';
 
 // Real processes on a loaded CI machine: more than the default per-file time.
-t.setTimeout(300_000);
+t.setTimeout(900_000);
 
 /** Two runner processes on one PostgreSQL store, one incident whose step `b` waits at a gate the test opens. */
 async function twoReplicas(t: Test) {

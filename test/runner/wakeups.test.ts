@@ -12,7 +12,7 @@ import { runnerSetup } from '../helpers/runner-setup.js';
 import { postgresStore, TEST_PG_URL } from '../helpers/stores.js';
 
 // Real processes on a loaded CI machine: more than the default per-file time.
-t.setTimeout(300_000);
+t.setTimeout(900_000);
 
 /**
  * No waiting on the critical path: the poll is set to a minute (and on a ManualClock nobody

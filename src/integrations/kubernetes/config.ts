@@ -1,9 +1,10 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { Config } from '../../config/schema.js';
+import { kubernetesSdk } from './sdk.js';
 
 /** From a kubeconfig file when the config names one, else the in-cluster service account. */
-export function kubeConfigFrom(config: Config['kubernetes']): KubeConfig {
-  const kc = new KubeConfig();
+export async function kubeConfigFrom(config: Config['kubernetes']): Promise<KubeConfig> {
+  const kc = new (await kubernetesSdk()).KubeConfig();
   if (!config.kubeconfig) {
     kc.loadFromCluster();
     return kc;

@@ -1,10 +1,10 @@
-import { ApisApi, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.js';
 import { fingerprint } from '../../core/fingerprint.js';
 import type { Scrubber } from '../../core/scrubber.js';
 import { call, DEFAULT_POLICY, type CallPolicy } from '../call.js';
 import { IntegrationError } from '../errors.js';
 import { kubernetesClassifier, SYSTEM } from './classify.js';
+import { lazyApis, type KubeConfigSource } from './sdk.js';
 
 const GROUP = 'external-secrets.io';
 /** external-secrets 0.17 and later serve only v1. */
@@ -19,21 +19,22 @@ export const FORCE_SYNC = 'force-sync';
  * Kubernetes Secret holds the new key, compared by fingerprint (the value never leaves memory).
  */
 export class ExternalSecretsClient {
-  readonly #custom: CustomObjectsApi;
-  readonly #core: CoreV1Api;
-  readonly #apis: ApisApi;
+  readonly #apis;
   /** Set once discovery said the cluster serves no v1. */
   #version = VERSION;
 
   constructor(
-    kc: KubeConfig,
+    kc: KubeConfigSource,
     private readonly clock: Clock,
     private readonly scrubber: Scrubber,
     private readonly policy: CallPolicy = DEFAULT_POLICY,
   ) {
-    this.#custom = kc.makeApiClient(CustomObjectsApi);
-    this.#core = kc.makeApiClient(CoreV1Api);
-    this.#apis = kc.makeApiClient(ApisApi);
+    this.#apis = lazyApis(kc, (k8s, config) => ({
+      custom: config.makeApiClient(k8s.CustomObjectsApi),
+      core: config.makeApiClient(k8s.CoreV1Api),
+      discovery: config.makeApiClient(k8s.ApisApi),
+      merge: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    }));
   }
 
   #call<T>(operation: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
@@ -45,12 +46,10 @@ export class ExternalSecretsClient {
    * at v1beta1 only when v1 answers 404 and discovery shows the cluster serves v1beta1 and no v1.
    */
   async forceSync(namespace: string, name: string, token: string, signal?: AbortSignal): Promise<void> {
+    const { custom, merge } = await this.#apis();
     const patch = (version: string) =>
       this.#call('patch externalsecret', signal, () =>
-        this.#custom.patchNamespacedCustomObject(
-          { group: GROUP, version, namespace, plural: 'externalsecrets', name, body: { metadata: { annotations: { [FORCE_SYNC]: token } } } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        ),
+        custom.patchNamespacedCustomObject({ group: GROUP, version, namespace, plural: 'externalsecrets', name, body: { metadata: { annotations: { [FORCE_SYNC]: token } } } }, merge),
       );
     try {
       await patch(this.#version);
@@ -77,13 +76,15 @@ export class ExternalSecretsClient {
 
   /** The versions of external-secrets.io the cluster serves, from API discovery (GET /apis). */
   async #servedVersions(signal: AbortSignal | undefined): Promise<string[]> {
-    const list = await this.#call('discover api groups', signal, () => this.#apis.getAPIVersions());
+    const { discovery } = await this.#apis();
+    const list = await this.#call('discover api groups', signal, () => discovery.getAPIVersions());
     return list.groups.find((g) => g.name === GROUP)?.versions.map((v) => v.version) ?? [];
   }
 
   /** The fingerprint of one field of a Secret, or undefined when absent. */
   async secretFingerprint(namespace: string, name: string, field: string, signal?: AbortSignal): Promise<string | undefined> {
-    const secret = await this.#call('get secret', signal, () => this.#core.readNamespacedSecret({ name, namespace })).catch((err: unknown) => {
+    const { core } = await this.#apis();
+    const secret = await this.#call('get secret', signal, () => core.readNamespacedSecret({ name, namespace })).catch((err: unknown) => {
       // Not synced yet is not an error while waiting for the sync.
       if ((err as { kind?: string }).kind === 'not_found') return undefined;
       throw err;

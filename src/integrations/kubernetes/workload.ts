@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { AppsV1Api, CoreV1Api, Log, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Deployment, type V1Pod } from '@kubernetes/client-node';
+import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../core/clock.js';
 import type { Credential } from '../../core/credential.js';
 import { call, DEFAULT_POLICY, type CallPolicy } from '../call.js';
@@ -7,6 +7,7 @@ import { IntegrationError } from '../errors.js';
 import type { Scrubber } from '../../core/scrubber.js';
 import { kubernetesClassifier, SYSTEM } from './classify.js';
 import { rolloutState } from './rollout-status.js';
+import { lazyApis, type KubeConfigSource } from './sdk.js';
 
 export type Workload = Credential['workload'];
 
@@ -24,7 +25,6 @@ export interface PodInfo {
   restartedAt: string | null;
 }
 
-const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const MAX_CONFLICT_RETRIES = 5;
 
 /**
@@ -33,21 +33,22 @@ const MAX_CONFLICT_RETRIES = 5;
  * someone else, list pods, follow logs.
  */
 export class WorkloadClient {
-  readonly #apps: AppsV1Api;
-  readonly #core: CoreV1Api;
-  readonly #log: Log;
+  readonly #apis;
   readonly #classify: ReturnType<typeof kubernetesClassifier>;
 
   constructor(
-    kc: KubeConfig,
+    kc: KubeConfigSource,
     private readonly clock: Clock,
     scrubber: Scrubber,
     private readonly policy: CallPolicy = DEFAULT_POLICY,
   ) {
     this.#classify = kubernetesClassifier(scrubber);
-    this.#apps = kc.makeApiClient(AppsV1Api);
-    this.#core = kc.makeApiClient(CoreV1Api);
-    this.#log = new Log(kc);
+    this.#apis = lazyApis(kc, (k8s, config) => ({
+      apps: config.makeApiClient(k8s.AppsV1Api),
+      core: config.makeApiClient(k8s.CoreV1Api),
+      log: new k8s.Log(config),
+      merge: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    }));
   }
 
   #call<T>(operation: string, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
@@ -55,7 +56,8 @@ export class WorkloadClient {
   }
 
   async read(w: Workload, signal?: AbortSignal): Promise<V1Deployment> {
-    return this.#call('get deployment', signal, () => this.#apps.readNamespacedDeployment({ name: w.deployment, namespace: w.namespace }));
+    const { apps } = await this.#apis();
+    return this.#call('get deployment', signal, () => apps.readNamespacedDeployment({ name: w.deployment, namespace: w.namespace }));
   }
 
   /**
@@ -133,7 +135,8 @@ export class WorkloadClient {
   }
 
   async listPods(w: Workload, signal?: AbortSignal): Promise<PodInfo[]> {
-    const list = await this.#call('list pods', signal, () => this.#core.listNamespacedPod({ namespace: w.namespace, labelSelector: w.selector }));
+    const { core } = await this.#apis();
+    const list = await this.#call('list pods', signal, () => core.listNamespacedPod({ namespace: w.namespace, labelSelector: w.selector }));
     return list.items.map(toPodInfo);
   }
 
@@ -152,7 +155,8 @@ export class WorkloadClient {
     // client-node pipes the response into `sink` with no error listener on the source, so
     // aborting the follow would crash the process with an unhandled AbortError.
     sink.on('pipe', (source: NodeJS.ReadableStream) => source.on('error', () => sink.end()));
-    const ctl = await this.#call('get pods/log', signal, () => this.#log.log(w.namespace, pod, '', sink, { follow: true }));
+    const { log } = await this.#apis();
+    const ctl = await this.#call('get pods/log', signal, () => log.log(w.namespace, pod, '', sink, { follow: true }));
     const stop = () => ctl.abort();
     signal.addEventListener('abort', stop, { once: true });
     await Promise.race([ended, new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
@@ -160,7 +164,8 @@ export class WorkloadClient {
   }
 
   async #patch(w: Workload, operation: string, signal: AbortSignal | undefined, body: object): Promise<void> {
-    await this.#call(`patch deployment (${operation})`, signal, () => this.#apps.patchNamespacedDeployment({ name: w.deployment, namespace: w.namespace, body }, MERGE));
+    const { apps, merge } = await this.#apis();
+    await this.#call(`patch deployment (${operation})`, signal, () => apps.patchNamespacedDeployment({ name: w.deployment, namespace: w.namespace, body }, merge));
   }
 
   /** Read-modify-write with a resourceVersion precondition: on 409 read again and retry. */
