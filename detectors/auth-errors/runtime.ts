@@ -1,5 +1,5 @@
 import type { DetectorContext } from '../../src/intake/detector.js';
-import { once } from '../../src/intake/once.js';
+import { once } from '../../src/core/once.js';
 import type { AuthErrorsConfig } from './config.js';
 import { AuthErrorCore, type LogSource } from './core.js';
 import { Recognizer } from './recognise.js';
