@@ -1,6 +1,7 @@
 import type { DetectorList } from '../src/intake/detector.js';
 import { authErrors } from './auth-errors/index.js';
+import { eventbridge } from './cloudtrail/index.js';
 import { github } from './github/index.js';
 
 /** Every detector LeakGuard has: another one is one folder and one entry here. */
-export const defaultDetectors: DetectorList = [github, authErrors];
+export const defaultDetectors: DetectorList = [github, authErrors, eventbridge];

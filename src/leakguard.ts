@@ -140,10 +140,16 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     errorCodes: (exchange) => (deps.clientDeps?.exchanges ?? defaultExchanges).find((m) => m.name === exchange)?.errors.codes ?? {},
     secret: (ref, signal) => clients.secretValue(ref, signal),
     handle: (kind, handler) => runner.handle(kind, handler),
+    attention: (credentialId, reason) => incidents.needsAttention(credentialId, 'system:detector', reason),
     alarm: (text) => {
       logger.error({ alarm: true }, text);
       clients.slack?.enqueue({ text: `:warning: LeakGuard: ${text}` });
     },
+  });
+  // LeakGuard's call log: a CloudTrail record of its own call is recognised by its request id, not by a user agent a thief can copy.
+  // Written after the answer; a record lost in a crash makes that call look foreign (an alert), never hides a foreign one.
+  const unobserve = clients.secrets.observeCalls((call) => {
+    store.recordOwnCall({ ...call, service: 'Secrets Manager' }).catch((err: unknown) => logger.warn({ err, requestId: call.requestId }, 'could not record an own Secrets Manager call; its CloudTrail record will be reported as not LeakGuard\'s'));
   });
   const startup = new StartupReport(config.credentials.map((c) => c.id));
   const app = await buildApp({ config, store, scrubber, clock, logger, startup, intake });
@@ -182,6 +188,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
         await app.close();
         await intake.stop();
         await runner.stop(graceMs);
+        unobserve();
         if (!deps.store) await store.close();
         if (!deps.clients) clients.close();
       })()),

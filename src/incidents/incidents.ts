@@ -123,6 +123,20 @@ export class Incidents {
     this.#wake(incidentId);
   }
 
+  /**
+   * Moves the credential's active incident to needs_attention with the reason (a rotation outside
+   * the runner failed); an incident already there only gets the reason on its timeline. Null when
+   * the credential has no active incident.
+   */
+  async needsAttention(credentialId: string, actor: Actor, reason: string): Promise<string | null> {
+    const incident = await this.store.getActiveIncident(credentialId);
+    if (!incident) return null;
+    await this.#record(incident.id, actor, 'incident.state_changed', reason, { from: incident.state, to: 'needs_attention', reason });
+    if (incident.state !== 'needs_attention') await this.store.updateIncident(incident.id, { state: 'needs_attention', at: this.clock.now() });
+    this.#wake(incident.id);
+    return incident.id;
+  }
+
   #wake(incidentId?: string): void {
     this.deps.wake?.(incidentId);
   }

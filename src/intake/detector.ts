@@ -6,6 +6,7 @@ import type { Credential, SecretRef } from '../core/credential.js';
 import type { Scrubber } from '../core/scrubber.js';
 import type { Signal, SignalInput } from '../core/signal.js';
 import type { WorkHandler } from '../queue/worker.js';
+import type { OwnCall } from '../store/store.js';
 
 export type { WorkHandler, WorkResult } from '../queue/worker.js';
 import type { CredentialMatcher } from './matcher.js';
@@ -85,6 +86,13 @@ export interface DetectorContext<C = unknown> {
     get<T>(key: string): Promise<T | undefined>;
     put(key: string, value: unknown): Promise<void>;
   };
+  /** One of LeakGuard's own AWS calls by its request id (CloudTrail's requestID), from the call log every replica writes. */
+  ownCall(requestId: string): Promise<OwnCall | undefined>;
+  /**
+   * Moves the credential's active incident to needs_attention with `reason` (a rotation failed
+   * outside LeakGuard's runner); resolves to the incident's id, or null when it has none.
+   */
+  attention(credentialId: string, reason: string): Promise<string | null>;
   /** A secret value the config names ({env} or {secretsManager}), registered with the scrubber. */
   secret(ref: SecretRef, signal?: AbortSignal): Promise<string>;
 }

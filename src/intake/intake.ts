@@ -32,6 +32,8 @@ export interface IntakeDeps {
   secret(ref: SecretRef, signal?: AbortSignal): Promise<string>;
   /** Registers the handler of a work kind with the worker that runs the queue. */
   handle(kind: string, handler: WorkHandler): void;
+  /** Moves a credential's active incident to needs_attention (the Incidents service); null when it has none. */
+  attention(credentialId: string, reason: string): Promise<string | null>;
   /** Tells people (Slack, the log) something is wrong that no incident covers: a silent source. */
   alarm(text: string): void;
 }
@@ -176,6 +178,8 @@ export class Intake {
         put: (key, value) => store.putBaseline(detector.name, key, value, clock.now()),
       },
       secret: (ref, signal) => this.deps.secret(ref, signal),
+      ownCall: (requestId) => store.getOwnCall(requestId),
+      attention: (credentialId, reason) => this.deps.attention(credentialId, scrubber.scrub(reason)),
     };
   }
 

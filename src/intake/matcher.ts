@@ -179,9 +179,9 @@ export class CredentialMatcher {
 }
 
 /** Secrets Manager names a secret by name or ARN; an ARN ends in the name and six random characters. */
-function sameSecret(secretId: string, idOrArn: string): boolean {
+export function sameSecret(secretId: string, idOrArn: string): boolean {
   if (secretId === idOrArn) return true;
-  return idOrArn.startsWith('arn:') && arnName(idOrArn) === secretId;
+  return (idOrArn.startsWith('arn:') && arnName(idOrArn) === secretId) || (secretId.startsWith('arn:') && arnName(secretId) === idOrArn);
 }
 
 /** The secret's name in an ARN (arn:aws:secretsmanager:region:account:secret:NAME-AbCdEf). */

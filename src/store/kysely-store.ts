@@ -17,6 +17,7 @@ import {
   type HumanTask,
   type IncidentPatch,
   type OperatorRequest,
+  type OwnCall,
   type Lease,
   type OpenIncidentInput,
   type Pause,
@@ -600,8 +601,24 @@ export class KyselyStore implements Store {
         .where((eb) => eb.or([eb('incident_id', 'is', null), eb.not(eb.exists(eb.selectFrom('incidents').select('id').whereRef('incidents.id', '=', 'work_items.incident_id').where('closed_at', 'is', null)))]))
         .executeTakeFirst();
       const baselines = await trx.deleteFrom('baselines').where('updated_at', '<', before).executeTakeFirst();
-      return { signals: Number(signals.numDeletedRows), work: Number(work.numDeletedRows), baselines: Number(baselines.numDeletedRows) };
+      const ownCalls = await trx.deleteFrom('own_calls').where('at', '<', before).executeTakeFirst();
+      return { signals: Number(signals.numDeletedRows), work: Number(work.numDeletedRows), baselines: Number(baselines.numDeletedRows), ownCalls: Number(ownCalls.numDeletedRows) };
     });
+  }
+
+  // ---- own calls
+
+  async recordOwnCall(call: OwnCall): Promise<void> {
+    await this.db
+      .insertInto('own_calls')
+      .values({ request_id: call.requestId, service: call.service, operation: call.operation, target: call.target === null ? null : this.#text(call.target), at: call.at })
+      .onConflict((oc) => oc.column('request_id').doNothing())
+      .execute();
+  }
+
+  async getOwnCall(requestId: string): Promise<OwnCall | undefined> {
+    const row = await this.db.selectFrom('own_calls').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+    return row ? { requestId: row.request_id, service: row.service, operation: row.operation, target: row.target, at: Number(row.at) } : undefined;
   }
 
   // ---- audit

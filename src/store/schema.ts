@@ -113,6 +113,14 @@ export interface BaselinesTable {
   updated_at: number;
 }
 
+export interface OwnCallsTable {
+  request_id: string;
+  service: string;
+  operation: string;
+  target: string | null;
+  at: number;
+}
+
 export interface AuditTable {
   seq: Generated<number>;
   at: number;
@@ -133,5 +141,6 @@ export interface Database {
   human_tasks: HumanTasksTable;
   operator_requests: OperatorRequestsTable;
   baselines: BaselinesTable;
+  own_calls: OwnCallsTable;
   audit: AuditTable;
 }

@@ -144,6 +144,8 @@ export interface Pruned {
   signals: number;
   work: number;
   baselines: number;
+  /** LeakGuard's call log: a CloudTrail record comes within minutes, so an old one names nothing to recognise. */
+  ownCalls: number;
 }
 
 export interface AuditEntry {
@@ -153,6 +155,18 @@ export interface AuditEntry {
   action: string;
   target: string;
   data: Record<string, unknown>;
+}
+
+/** One AWS call LeakGuard made, as the service's request id names it (CloudTrail's requestID). */
+export interface OwnCall {
+  requestId: string;
+  /** The SDK's service id, e.g. "Secrets Manager". */
+  service: string;
+  operation: string;
+  /** The resource the call named (a secret id), when it named one. */
+  target: string | null;
+  /** Epoch ms when LeakGuard had the answer. */
+  at: number;
 }
 
 /**
@@ -247,10 +261,14 @@ export interface Store {
   /**
    * Retention: deletes what was last touched before `before` and is no part of an incident's record:
    * signals attached to no incident, done work items (processed deliveries, fired timers) of no
-   * active incident, and baselines not updated since. Incidents, their signals, timelines, step
+   * active incident, baselines not updated since, and the call log of LeakGuard's own AWS calls. Incidents, their signals, timelines, step
    * runs, dead-lettered work and the audit log are never deleted.
    */
   prune(before: number): Promise<Pruned>;
+
+  /** Records one of LeakGuard's own AWS calls (a request id once; a second record of it changes nothing). */
+  recordOwnCall(call: OwnCall): Promise<void>;
+  getOwnCall(requestId: string): Promise<OwnCall | undefined>;
 
   appendAudit(entry: Omit<AuditEntry, 'seq'>): Promise<AuditEntry>;
   listAudit(limit?: number): Promise<AuditEntry[]>;

@@ -52,6 +52,7 @@ async function setup(t: Test, section: Record<string, unknown>, detector: Detect
     errorCodes: () => ({}),
     secret: async () => 'unused',
     handle: (kind, h) => (handlers[kind] = h),
+    attention: async () => null,
     alarm: (text) => alarms.push(text),
   });
   t.teardown(() => intake.stop());

@@ -267,6 +267,15 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       t.same((await store.listAudit()).map((a) => a.action), ['resume', 'pause']);
     });
 
+    t.test("own calls: one record per request id, the first kept, read back by id", async (t) => {
+      t.equal(await store.getOwnCall('req-1'), undefined);
+      await store.recordOwnCall({ requestId: 'req-1', service: 'Secrets Manager', operation: 'GetSecretValue', target: 'prod/bybit/trading', at: 1_700_000_000_123 });
+      await store.recordOwnCall({ requestId: 'req-1', service: 'Secrets Manager', operation: 'PutSecretValue', target: null, at: 2 });
+      await store.recordOwnCall({ requestId: 'req-2', service: 'Secrets Manager', operation: 'ListSecretVersionIds', target: null, at: 3 });
+      t.same(await store.getOwnCall('req-1'), { requestId: 'req-1', service: 'Secrets Manager', operation: 'GetSecretValue', target: 'prod/bybit/trading', at: 1_700_000_000_123 });
+      t.same(await store.getOwnCall('req-2'), { requestId: 'req-2', service: 'Secrets Manager', operation: 'ListSecretVersionIds', target: null, at: 3 });
+    });
+
     t.test('operator requests: one per kind and step, the first kept, listed in order', async (t) => {
       const { incident } = await store.openIncident(openInput('cred-requests'));
       const abort = { incidentId: incident.id, kind: 'abort' as const, step: null, actor: 'user:bob' as const, reason: 'false positive', at: 10 };
@@ -329,8 +338,12 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       t.equal((await s.failWork(d!, 'boom', OLD))?.status, 'dead');
       await s.putBaseline('gh', 'stale', 1, OLD);
       await s.putBaseline('gh', 'fresh', 2, NEW);
+      await s.recordOwnCall({ requestId: 'old-call', service: 'Secrets Manager', operation: 'GetSecretValue', target: null, at: OLD });
+      await s.recordOwnCall({ requestId: 'new-call', service: 'Secrets Manager', operation: 'GetSecretValue', target: null, at: NEW });
 
-      t.same(await s.prune(CUT), { signals: 1, work: 2, baselines: 1 });
+      t.same(await s.prune(CUT), { signals: 1, work: 2, baselines: 1, ownCalls: 1 });
+      t.equal(await s.getOwnCall('old-call'), undefined);
+      t.ok(await s.getOwnCall('new-call'));
       t.equal(await s.getSignal(loose.signal.id), undefined);
       t.ok(await s.getSignal(evidence.signal.id), "an incident's signal is kept");
       t.ok(await s.getSignal(fresh.signal.id));
@@ -346,7 +359,7 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       t.ok(await s.getIncident(running.id));
       t.equal((await s.listTimeline(closed.id)).length, 1);
       t.equal((await s.listAudit()).length, 1);
-      t.same(await s.prune(CUT), { signals: 0, work: 0, baselines: 0 }, 'a second pass finds nothing');
+      t.same(await s.prune(CUT), { signals: 0, work: 0, baselines: 0, ownCalls: 0 }, 'a second pass finds nothing');
     });
   });
 }

@@ -45,6 +45,15 @@ export interface KeyVersion {
 }
 
 const SYSTEM = 'AWS Secrets Manager';
+
+/** One call LeakGuard made to Secrets Manager, as AWS named it (CloudTrail's requestID) and when its answer came. */
+export interface SecretsCall {
+  requestId: string;
+  operation: string;
+  /** The SecretId the call named. */
+  target: string | null;
+  at: number;
+}
 /** Versions readVersion keeps in memory: a few incidents' worth of keys. */
 const VERSIONS_KEPT = 64;
 
@@ -62,6 +71,8 @@ export class SecretsClient {
     conflict: 'a different value was already written under this client request token; the step must use a new attempt',
   });
 
+  readonly #callListeners = new Set<(call: SecretsCall) => void>();
+
   constructor(
     opts: AwsClientOptions,
     private readonly clock: Clock,
@@ -69,6 +80,32 @@ export class SecretsClient {
     private readonly policy: CallPolicy = DEFAULT_POLICY,
   ) {
     this.#sdk = new SecretsManagerClient(awsClientConfig(opts));
+    // Every HTTP attempt, answered or refused: each has its own request id in CloudTrail.
+    this.#sdk.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = (args.input ?? {}) as { SecretId?: string };
+        const seen = (requestId: string | undefined) => {
+          if (!requestId || !this.#callListeners.size) return;
+          const call: SecretsCall = { requestId, operation: context.commandName?.replace(/Command$/, '') ?? 'unknown', target: input.SecretId ?? null, at: this.clock.now() };
+          for (const listener of this.#callListeners) listener(call);
+        };
+        try {
+          const out = await next(args);
+          seen(requestIdOf(out));
+          return out;
+        } catch (err) {
+          seen(requestIdOf(err));
+          throw err;
+        }
+      },
+      { step: 'deserialize', name: 'leakguardCallLog' },
+    );
+  }
+
+  /** Tells `listener` of every call made from now on (LeakGuard's call log); returns how to stop. */
+  observeCalls(listener: (call: SecretsCall) => void): () => void {
+    this.#callListeners.add(listener);
+    return () => this.#callListeners.delete(listener);
   }
 
   #call<T>(operation: string, signal: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -254,6 +291,12 @@ export class SecretsClient {
   destroy(): void {
     this.#sdk.destroy();
   }
+}
+
+/** AWS's request id of an answer or error: the deserialized $metadata, else the raw response's x-amzn-requestid header. */
+function requestIdOf(x: unknown): string | undefined {
+  const o = x as { output?: { $metadata?: { requestId?: string } }; $metadata?: { requestId?: string }; response?: { headers?: Record<string, string> }; $response?: { headers?: Record<string, string> } } | undefined;
+  return o?.output?.$metadata?.requestId ?? o?.$metadata?.requestId ?? o?.response?.headers?.['x-amzn-requestid'] ?? o?.$response?.headers?.['x-amzn-requestid'];
 }
 
 /** The version a rotation in progress works on: AWSPENDING, and not AWSCURRENT. */

@@ -5,6 +5,7 @@ import { playbookInPlan } from './0003-playbook-in-plan.js';
 import { workQueue } from './0004-work-queue.js';
 import { operatorRequests } from './0005-operator-requests.js';
 import { signalMatch } from './0006-signal-match.js';
+import { ownCalls } from './0007-own-calls.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -17,6 +18,7 @@ export function migrations(dialect: Dialect): MigrationProvider {
     '0004-work-queue': workQueue(dialect),
     '0005-operator-requests': operatorRequests(dialect),
     '0006-signal-match': signalMatch,
+    '0007-own-calls': ownCalls(dialect),
   };
   return { getMigrations: async () => all };
 }
