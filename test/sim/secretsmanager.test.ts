@@ -257,11 +257,13 @@ t.test('RotateSecret runs the rotation function in four steps, AWSPENDING until 
   t.same(members(out), members(snapshot('test_rotate_secret_with_lambda_success[True]').rotate_secret_immediately!));
   t.equal(out.VersionId, token(2));
   const [record] = await sim.rotationsSettled();
-  t.same(record, { secret: NAME, token: token(2), attempts: [{ completedSteps: ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] }], outcome: 'succeeded' });
+  const rotationToken = record!.rotationToken;
+  t.same(record, { secret: NAME, token: token(2), rotationToken, attempts: [{ completedSteps: ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] }], outcome: 'succeeded' });
   const arn = sim.secret(NAME)!.arn;
   t.same(
     f.events,
-    ['createSecret', 'setSecret', 'testSecret', 'finishSecret'].map((Step) => ({ Step, SecretId: arn, ClientRequestToken: token(2) })),
+    ['createSecret', 'setSecret', 'testSecret', 'finishSecret'].map((Step) => ({ Step, SecretId: arn, ClientRequestToken: token(2), RotationToken: rotationToken })),
+    "every step gets the rotation's RotationToken",
   );
   t.same(seen.createSecret, { [token(1)]: ['AWSCURRENT'], [token(2)]: ['AWSPENDING'] }, 'the version exists, AWSPENDING, before the first step');
   t.same(seen.testSecret, { [token(1)]: ['AWSCURRENT'], [token(2)]: ['AWSPENDING'] }, 'pending while testing');
@@ -326,6 +328,7 @@ t.test('a failed step: Secrets Manager retries the whole rotation on its own, un
   t.same(record, {
     secret: NAME,
     token: token(2),
+    rotationToken: record!.rotationToken,
     attempts: [
       { completedSteps: ['createSecret', 'setSecret'], error: 'testSecret: the exchange does not accept the new key yet' },
       { completedSteps: ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] },
@@ -347,7 +350,7 @@ t.test('a rotation that fails every run stops, AWSPENDING left in place', async 
   await client.send(new RotateSecretCommand({ SecretId: NAME, ClientRequestToken: token(2) }));
   const [record] = await sim.rotationsSettled();
   const failed = { completedSteps: ['createSecret', 'setSecret'], error: 'testSecret: new key rejected by the exchange' };
-  t.same(record, { secret: NAME, token: token(2), attempts: [failed, failed, failed], outcome: 'failed' }, 'the first run and 2 retries');
+  t.same(record, { secret: NAME, token: token(2), rotationToken: record!.rotationToken, attempts: [failed, failed, failed], outcome: 'failed' }, 'the first run and 2 retries');
   t.same(await stagesById(client), { [token(1)]: ['AWSCURRENT'], [token(2)]: ['AWSPENDING'] });
   t.notOk((await client.send(new DescribeSecretCommand({ SecretId: NAME }))).LastRotatedDate);
   await t.rejects(client.send(new RotateSecretCommand({ SecretId: NAME, ClientRequestToken: token(3) })), {

@@ -148,10 +148,14 @@ export class SecretsClient {
    * Writes a new version under `token` (the caller's idempotency key: incident, step,
    * attempt). Writing the same value again returns the same version.
    */
-  async writeKey(secretId: string, token: string, secret: ExchangeKeySecret, stage: typeof AWSCURRENT | typeof AWSPENDING, signal?: AbortSignal): Promise<string> {
+  async writeKey(secretId: string, token: string, secret: ExchangeKeySecret, stage: typeof AWSCURRENT | typeof AWSPENDING, signal?: AbortSignal, rotationToken?: string): Promise<string> {
     this.#register(secret);
+    // A rotation function passes on the event's RotationToken: AWS checks with it who asked (an assumed or cross-account role).
     const out = await this.#call('PutSecretValue', signal, (s) =>
-      this.#sdk.send(new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: JSON.stringify(secret), VersionStages: [stage] }), { abortSignal: s }),
+      this.#sdk.send(
+        new PutSecretValueCommand({ SecretId: secretId, ClientRequestToken: token, SecretString: JSON.stringify(secret), VersionStages: [stage], ...(rotationToken ? { RotationToken: rotationToken } : {}) }),
+        { abortSignal: s },
+      ),
     );
     return out.VersionId!;
   }
@@ -280,8 +284,13 @@ export class SecretsClient {
   }
 
   async #stagesById(secretId: string, signal: AbortSignal | undefined): Promise<Record<string, string[]>> {
+    return (await this.describeRotation(secretId, signal)).stages;
+  }
+
+  /** Whether rotation is on for the secret, and each version's stages: what a rotation function checks before every step. */
+  async describeRotation(secretId: string, signal?: AbortSignal): Promise<{ rotationEnabled: boolean; stages: Record<string, string[]> }> {
     const d = await this.#call('DescribeSecret', signal, (s) => this.#sdk.send(new DescribeSecretCommand({ SecretId: secretId }), { abortSignal: s }));
-    return d.VersionIdsToStages ?? {};
+    return { rotationEnabled: d.RotationEnabled === true, stages: d.VersionIdsToStages ?? {} };
   }
 
   #register(secret: Partial<ExchangeKeySecret>): void {

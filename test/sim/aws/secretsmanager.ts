@@ -22,6 +22,8 @@ export interface RotationEvent {
   Step: RotationStep;
   SecretId: string;
   ClientRequestToken: string;
+  /** Identifies the request's source to PutSecretValue (User Guide, Rotation by Lambda function); one per rotation here. */
+  RotationToken: string;
 }
 
 /** Stands in for a rotation Lambda: throw to fail the step. */
@@ -36,6 +38,7 @@ export interface RotationAttempt {
 export interface RotationRecord {
   secret: string;
   token: string;
+  rotationToken: string;
   /** The first run, then the runs Secrets Manager retried on its own after a failed step. */
   attempts: RotationAttempt[];
   /** failed: every run failed; AWSPENDING stays on the token's version, which may be empty. */
@@ -87,6 +90,8 @@ const NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]+$/;
 export class SecretsManagerSim {
   readonly service: AwsJsonService;
   readonly rotations: RotationRecord[] = [];
+  /** The RotationToken of every PutSecretValue that carried one. AWS documents no check of it beyond the caller's identity, so none is made. */
+  readonly rotationTokensPut: string[] = [];
   readonly #secrets = new Map<string, Secret>();
   readonly #rotationFunctions = new Map<string, RotationFunction>();
   readonly #running = new Set<Promise<void>>();
@@ -284,6 +289,7 @@ export class SecretsManagerSim {
     const value = valueOf(input);
     if (!value) throw new AwsError('InvalidRequestException', 'You must provide either SecretString or SecretBinary.');
     if (!token) throw missingToken();
+    if (typeof input.RotationToken === 'string') this.rotationTokensPut.push(input.RotationToken);
     const existing = versionById(secret, token);
     const now = this.service.clock.now();
     if (existing && existing.secretString === undefined && existing.secretBinary === undefined) {
@@ -404,14 +410,14 @@ export class SecretsManagerSim {
   }
 
   async #rotate(secret: Secret, fn: RotationFunction, token: string): Promise<void> {
-    const record: RotationRecord = { secret: secret.name, token, attempts: [], outcome: 'running' };
+    const record: RotationRecord = { secret: secret.name, token, rotationToken: randomUUID(), attempts: [], outcome: 'running' };
     this.rotations.push(record);
     // The API answer goes out first: AWS runs the rotation function asynchronously.
     await new Promise((resolve) => setImmediate(resolve));
     for (let run = 0; ; run++) {
       const attempt: RotationAttempt = { completedSteps: [] };
       record.attempts.push(attempt);
-      const error = await this.#runSteps(secret, fn, token, attempt);
+      const error = await this.#runSteps(secret, fn, record, attempt);
       if (error === undefined) {
         record.outcome = 'succeeded';
         return;
@@ -427,10 +433,11 @@ export class SecretsManagerSim {
   }
 
   /** One run of the four steps; the failure, if any. */
-  async #runSteps(secret: Secret, fn: RotationFunction, token: string, attempt: RotationAttempt): Promise<string | undefined> {
+  async #runSteps(secret: Secret, fn: RotationFunction, record: RotationRecord, attempt: RotationAttempt): Promise<string | undefined> {
+    const token = record.token;
     for (const step of ROTATION_STEPS) {
       try {
-        await fn({ Step: step, SecretId: secret.arn, ClientRequestToken: token });
+        await fn({ Step: step, SecretId: secret.arn, ClientRequestToken: token, RotationToken: record.rotationToken });
       } catch (err) {
         return `${step}: ${(err as Error).message}`;
       }
