@@ -137,6 +137,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     matcher,
     checkKey: keyCheck(credentials, clients),
     credentials: config.credentials,
+    pods: clients.workload,
     errorCodes: (exchange) => (deps.clientDeps?.exchanges ?? defaultExchanges).find((m) => m.name === exchange)?.errors.codes ?? {},
     secret: (ref, signal) => clients.secretValue(ref, signal),
     handle: (kind, handler) => runner.handle(kind, handler),

@@ -1,6 +1,7 @@
 import type { Detector } from '../../src/intake/detector.js';
 import { AuthErrorsConfig } from './config.js';
 import { ingestRoute } from './ingest.js';
+import { followWorkload } from './pods.js';
 import { runtimeOf } from './runtime.js';
 
 /**
@@ -23,7 +24,23 @@ export const authErrors: Detector<typeof AuthErrorsConfig> = {
   },
 
   async start(ctx) {
-    await runtimeOf(ctx).ready();
-    return async () => {};
+    const runtime = runtimeOf(ctx);
+    await runtime.ready();
+    if (!ctx.config.podLogs.enabled) {
+      ctx.report({ details: { podLogs: 'off' } });
+      return async () => {};
+    }
+    const stopped = new AbortController();
+    const following: Record<string, string[]> = {};
+    const loops = ctx.credentials.map((c) =>
+      followWorkload(ctx, runtime, c, stopped.signal, (pods) => {
+        following[c.id] = pods;
+        ctx.report({ details: { following } });
+      }),
+    );
+    return async () => {
+      stopped.abort();
+      await Promise.all(loops);
+    };
   },
 };

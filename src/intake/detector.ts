@@ -7,6 +7,7 @@ import type { Scrubber } from '../core/scrubber.js';
 import type { Signal, SignalInput } from '../core/signal.js';
 import type { WorkHandler } from '../queue/worker.js';
 import type { OwnCall } from '../store/store.js';
+import type { WorkloadClient } from '../integrations/kubernetes/workload.js';
 
 export type { WorkHandler, WorkResult } from '../queue/worker.js';
 import type { CredentialMatcher } from './matcher.js';
@@ -64,6 +65,8 @@ export interface DetectorContext<C = unknown> {
   activeResponse(credentialId: string): Promise<ActiveResponse | null>;
   /** An exchange's error codes as its adapter's error map reads them (empty for an unknown exchange). */
   errorCodes(exchange: string): Readonly<Record<number, CodeMeaning>>;
+  /** The Kubernetes reads of the bots' pods (RBAC: list and watch pods, get pods/log). */
+  pods: Pick<WorkloadClient, 'watchPods' | 'followLogs'>;
   /** The shared credential matcher. */
   match: CredentialMatcher;
   /** An authenticated read with a matched key: proves whether it still works. */

@@ -27,6 +27,7 @@ export interface IntakeDeps {
   matcher: CredentialMatcher;
   checkKey: KeyCheck;
   credentials: readonly Credential[];
+  pods: DetectorContext['pods'];
   /** The error map of an exchange's adapter. */
   errorCodes(exchange: string): Readonly<Record<number, CodeMeaning>>;
   secret(ref: SecretRef, signal?: AbortSignal): Promise<string>;
@@ -146,6 +147,7 @@ export class Intake {
       match: matcher,
       checkKey,
       credentials: this.deps.credentials,
+      pods: this.deps.pods,
       activeResponse: async (credentialId) => {
         const incident = await store.getActiveIncident(credentialId);
         if (!incident) return null;

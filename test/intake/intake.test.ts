@@ -49,6 +49,7 @@ async function setup(t: Test, section: Record<string, unknown>, detector: Detect
     matcher: new CredentialMatcher({ credentials: [], clients: {} as never, revokedFingerprints: async () => new Set() }),
     checkKey: async () => ({ state: 'unknown', detail: 'no exchange here' }),
     credentials: [],
+    pods: {} as never,
     errorCodes: () => ({}),
     secret: async () => 'unused',
     handle: (kind, h) => (handlers[kind] = h),

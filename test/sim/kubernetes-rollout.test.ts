@@ -250,3 +250,36 @@ t.test('deleting a pod replaces it; deleting the deployment terminates its pods'
   t.equal(sim.pods(NS).length, 0);
   t.equal(sim.deployment(NS, 'nginx'), undefined);
 });
+
+t.test('pod logs: timestamps=true prefixes RFC3339Nano, sinceTime is taken to the whole second, a malformed one is refused, a dropped stream ends', async (t) => {
+  const { sim, clock, kc, seedNginx } = await startSim(t, { podStartMs: 0 });
+  seedNginx(1);
+  const pod = sim.pods(NS)[0]!.metadata.name;
+  await clock.advance(400);
+  sim.appendLog(NS, pod, 'first');
+  await clock.advance(500);
+  sim.appendLog(NS, pod, 'second');
+  const read = async (opts: Record<string, unknown>) => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (c: Buffer) => (text += c.toString()));
+    const ended = new Promise((r) => out.on('end', r));
+    await new Log(kc).log(NS, pod, 'nginx', out, opts);
+    await ended;
+    return text;
+  };
+  const stamped = await read({ timestamps: true });
+  t.match(stamped, /^2026-01-01T12:00:00\.400000000Z first\n2026-01-01T12:00:00\.900000000Z second\n$/);
+  // The second line's own timestamp as sinceTime: the fraction is dropped, so the first line (same second) comes again.
+  t.equal(await read({ sinceTime: '2026-01-01T12:00:00.900000000Z' }), 'first\nsecond\n');
+  t.equal(await read({ sinceTime: '2026-01-01T12:00:01Z' }), '');
+  await t.rejects(read({ sinceTime: 'yesterday' }), { code: 400 });
+
+  const out = new PassThrough().resume();
+  const ended = new Promise((r) => out.on('end', r));
+  await new Log(kc).log(NS, pod, 'nginx', out, { follow: true });
+  while (sim.logFollowers(NS, pod) === 0) await new Promise((r) => setImmediate(r));
+  sim.dropLogStreams(NS, pod);
+  await ended;
+  t.equal(sim.pods(NS)[0]!.metadata.name, pod, 'the stream ended, the pod runs on');
+});

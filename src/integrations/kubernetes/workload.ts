@@ -23,6 +23,15 @@ export interface PodInfo {
   terminating: boolean;
   createdAt: number;
   restartedAt: string | null;
+  /** The pod's containers, by name. */
+  containers: string[];
+}
+
+/** How a pod's log is read: one container, from a time on (RFC 3339; the API rounds it down to the second), each line led by its RFC3339Nano timestamp. */
+export interface LogReadOptions {
+  container?: string;
+  timestamps?: boolean;
+  sinceTime?: string;
 }
 
 const MAX_CONFLICT_RETRIES = 5;
@@ -47,6 +56,7 @@ export class WorkloadClient {
       apps: config.makeApiClient(k8s.AppsV1Api),
       core: config.makeApiClient(k8s.CoreV1Api),
       log: new k8s.Log(config),
+      watch: new k8s.Watch(config),
       merge: k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
     }));
   }
@@ -140,8 +150,38 @@ export class WorkloadClient {
     return list.items.map(toPodInfo);
   }
 
+  /**
+   * The workload's pods (`onList`), then each change to them (`onEvent`: ADDED, MODIFIED, DELETED)
+   * from the list's resourceVersion on, until the watch ends (the server closes watches now and then)
+   * or the signal aborts. The caller calls again to go on: each call lists afresh, so nothing missed
+   * while the watch was down stays missed.
+   */
+  async watchPods(w: Workload, onList: (pods: PodInfo[]) => void, onEvent: (type: string, pod: PodInfo) => void, signal: AbortSignal): Promise<void> {
+    const { core, watch } = await this.#apis();
+    const list = await this.#call('list pods', signal, () => core.listNamespacedPod({ namespace: w.namespace, labelSelector: w.selector }));
+    onList(list.items.map(toPodInfo));
+    if (signal.aborted) return;
+    await new Promise<void>((resolve, reject) => {
+      let ctl: AbortController | undefined;
+      const stop = () => ctl?.abort();
+      const done = (err: unknown) => {
+        signal.removeEventListener('abort', stop);
+        // An abort of our own, or the server closing the watch, is an end; anything else the caller retries.
+        if (err && !signal.aborted && (err as Error).name !== 'AbortError') reject(this.#classify(err, 'watch pods'));
+        else resolve();
+      };
+      signal.addEventListener('abort', stop, { once: true });
+      watch
+        .watch(`/api/v1/namespaces/${w.namespace}/pods`, { labelSelector: w.selector, resourceVersion: list.metadata?.resourceVersion }, (type, obj: V1Pod) => type !== 'ERROR' && type !== 'BOOKMARK' && onEvent(type, toPodInfo(obj)), done)
+        .then((c) => {
+          ctl = c;
+          if (signal.aborted) c.abort();
+        }, done);
+    });
+  }
+
   /** Follows a pod's log, calling `onLine` per line, until the signal aborts or the stream ends. */
-  async followLogs(w: Workload, pod: string, onLine: (line: string) => void, signal: AbortSignal): Promise<void> {
+  async followLogs(w: Workload, pod: string, onLine: (line: string) => void, signal: AbortSignal, opts: LogReadOptions = {}): Promise<void> {
     let rest = '';
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
@@ -156,7 +196,7 @@ export class WorkloadClient {
     // aborting the follow would crash the process with an unhandled AbortError.
     sink.on('pipe', (source: NodeJS.ReadableStream) => source.on('error', () => sink.end()));
     const { log } = await this.#apis();
-    const ctl = await this.#call('get pods/log', signal, () => log.log(w.namespace, pod, '', sink, { follow: true }));
+    const ctl = await this.#call('get pods/log', signal, () => log.log(w.namespace, pod, opts.container ?? '', sink, { follow: true, ...(opts.timestamps ? { timestamps: true } : {}), ...(opts.sinceTime ? { sinceTime: opts.sinceTime } : {}) }));
     const stop = () => ctl.abort();
     signal.addEventListener('abort', stop, { once: true });
     await Promise.race([ended, new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
@@ -189,5 +229,6 @@ function toPodInfo(p: V1Pod): PodInfo {
     terminating: Boolean(p.metadata?.deletionTimestamp),
     createdAt: p.metadata?.creationTimestamp ? new Date(p.metadata.creationTimestamp).getTime() : 0,
     restartedAt: p.metadata?.annotations?.[RESTARTED_AT] ?? null,
+    containers: (p.spec?.containers ?? []).map((c) => c.name),
   };
 }

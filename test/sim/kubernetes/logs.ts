@@ -24,7 +24,12 @@ export function serveLog(pods: Pods, clock: Clock, namespace: string, name: stri
   const since = Number(query.get('sinceSeconds') ?? 0);
   if (since > 0) lines = lines.filter((l) => l.at >= clock.now() - since * 1000);
   const sinceTime = query.get('sinceTime');
-  if (sinceTime) lines = lines.filter((l) => l.at >= Date.parse(sinceTime));
+  if (sinceTime) {
+    // metav1.Time travels to the kubelet as RFC 3339 with whole seconds: a fraction is dropped, so lines from the start of that second come again.
+    const at = Date.parse(sinceTime);
+    if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(sinceTime) || Number.isNaN(at)) throw errors.badRequest(`parsing time "${sinceTime}" as "2006-01-02T15:04:05Z07:00": cannot parse`);
+    lines = lines.filter((l) => l.at >= Math.floor(at / 1000) * 1000);
+  }
   const tail = query.get('tailLines');
   if (tail !== null && tail !== '') lines = Number(tail) > 0 ? lines.slice(-Number(tail)) : [];
 

@@ -175,6 +175,13 @@ export class Pods {
     return this.#runtimes.get(key(namespace, name))?.followers.size ?? 0;
   }
 
+  /** Ends every open follow of the pod's log while the container runs on (a dropped connection, an apiserver restart). */
+  dropFollowers(namespace: string, name: string): void {
+    const rt = this.#runtimes.get(key(namespace, name));
+    for (const f of [...(rt?.followers ?? [])]) f.end();
+    rt?.followers.clear();
+  }
+
   follow(namespace: string, name: string, follower: { line(l: LogLine): void; end(): void }): () => void {
     const rt = this.#runtimes.get(key(namespace, name));
     if (!rt || rt.runningSince === undefined) {

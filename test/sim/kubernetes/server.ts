@@ -203,6 +203,11 @@ export class KubernetesSim {
     return this.#pods.followers(namespace, pod);
   }
 
+  /** Drops every log stream followed from the pod, as a broken connection would; the container keeps running. */
+  dropLogStreams(namespace: string, pod: string): void {
+    this.#pods.dropFollowers(namespace, pod);
+  }
+
   appendLog(namespace: string, pod: string, line: string): void {
     this.#pods.appendLog(namespace, pod, line);
   }
