@@ -20,6 +20,17 @@ t.test('health, readiness, metrics, request ids', async (t) => {
   t.match(metrics.body, 'leakguard_process_cpu_seconds_total');
 });
 
+t.test('every request is logged once, answered, with its id, status and caller', async (t) => {
+  const { app, log, done } = await testApp();
+  t.teardown(done);
+  await app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'req-one' } });
+  await app.inject({ method: 'GET', url: '/nowhere', headers: { 'x-request-id': 'req-two' } });
+  const lines = log.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => typeof l.reqId === 'string');
+  t.same(lines.map((l) => [l.reqId, l.msg]), [['req-one', 'request answered'], ['req-two', 'request answered']], 'one line each, none before the answer');
+  t.match(lines[0], { method: 'GET', url: '/healthz', status: 200, from: '127.0.0.1', ms: Number });
+  t.match(lines[1], { url: '/nowhere', status: 404 });
+});
+
 t.test('readyz answers 503 problem when the store is gone', async (t) => {
   const { app, store, done } = await testApp();
   t.teardown(done);
