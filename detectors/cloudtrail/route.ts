@@ -58,6 +58,7 @@ export function eventRoute(app: FastifyInstance, ctx: DetectorContext<EventBridg
     },
     async (req, reply) => {
       const body = typeof req.body === 'string' ? req.body : '';
+      if (!body) throw new HttpProblem(400, 'Bad Request', 'the body is empty: send one event or an array of events');
       let parsed: unknown;
       try {
         parsed = JSON.parse(body);
@@ -99,6 +100,5 @@ function bodyRefusal(err: FastifyError, req: FastifyRequest): never {
     throw new HttpProblem(413, 'Content Too Large', `the body is larger than server.bodyLimit (${req.routeOptions.bodyLimit} bytes); EventBridge events are at most 256 KB: raise server.bodyLimit or check what sends this`);
   }
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') throw new HttpProblem(415, 'Unsupported Media Type', 'the Content-Type header does not parse; an API destination sends application/json');
-  if (err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY') throw new HttpProblem(400, 'Bad Request', 'the body is empty: send one event or an array of events');
   throw err;
 }

@@ -7,6 +7,7 @@ import { deliveryRequest, signatures, type Delivery } from '../sim/github/index.
 import { alertPayload, locationPayload, pingPayload } from '../sim/github/payloads.js';
 import { WORLD } from '../sim/world.js';
 import { githubSetup, type GitHubSetup } from '../helpers/github.js';
+import { prng, randomJson } from '../helpers/fuzz.js';
 
 /** Every refusal's content type: the app's problems and those Node's parser refuses (written on the socket). */
 const PROBLEM = /^application\/problem\+json/;
@@ -323,31 +324,7 @@ t.test('without detectors.github.webhookSecret every delivery is refused, saying
   t.same(await stored(s), before, 'nothing stored');
 });
 
-/** mulberry32: a small seeded PRNG, so a failing fuzz run can be repeated with its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (n: number) => Math.floor(next() * n);
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
-  const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => int(256)));
-  /** Text of any characters, as the bytes of its UTF-8 read as latin1 (what node:http puts on the wire for a header). */
-  const unicode = (n: number) => Buffer.from(Array.from({ length: n }, () => String.fromCodePoint(pick([0x41 + int(26), 0xe9, 0x4e2d, 0x1f511, 0x202e, 0xfeff, 0x80 + int(0x780)]))).join(''), 'utf8').toString('latin1');
-  return { next, int, pick, bytes, unicode };
-}
-
-/** A random JSON value, nested up to `depth`. */
-function randomJson(r: ReturnType<typeof prng>, depth: number): unknown {
-  const leaf = () => r.pick([null, true, false, r.int(1e9) - 5e8, r.next(), '', r.unicode(r.int(20)), -0, 1e308]);
-  if (depth <= 0 || r.next() < 0.3) return leaf();
-  if (r.next() < 0.5) return Array.from({ length: r.int(5) }, () => randomJson(r, depth - 1));
-  const keys = ['action', 'alert', 'number', 'repository', 'organization', 'login', 'private', 'id', 'name', 'full_name', 'owner', '__proto__', 'constructor', r.unicode(5)];
-  return Object.fromEntries(Array.from({ length: r.int(6) }, () => [r.pick(keys), randomJson(r, depth - 1)]));
-}
+const ALERT_KEYS = ['action', 'alert', 'number', 'repository', 'organization', 'login', 'private', 'id', 'name', 'full_name', 'owner'];
 
 /** A valid payload with one field the route reads removed or given a wrong value. */
 function broken(r: ReturnType<typeof prng>, payload: any): unknown {
@@ -389,7 +366,7 @@ t.test('fuzz: random bodies and headers never get a 5xx, every refusal is a prob
       for (let n = 1 + r.int(3); n > 0; n--) body[r.int(body.length)]! ^= 1 << r.int(8);
       what.push('bit-flipped');
     } else if (kind < 59) (body = Buffer.from(JSON.stringify(broken(r, payload)))), what.push('a read field broken');
-    else if (kind < 69) (body = Buffer.from(JSON.stringify(randomJson(r, 4)) ?? 'null')), what.push('random JSON');
+    else if (kind < 69) (body = Buffer.from(JSON.stringify(randomJson(r, 4, ALERT_KEYS)) ?? 'null')), what.push('random JSON');
     else if (kind < 79) (body = r.bytes(r.int(2_000))), what.push('random bytes');
     else if (kind < 83) (body = Buffer.from('['.repeat(5_000 + r.int(50_000)))), what.push('deep nesting');
     else if (kind < 86) (body = Buffer.alloc(0)), what.push('empty');

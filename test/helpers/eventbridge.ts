@@ -37,7 +37,7 @@ export interface EventBridgeSetup {
  * the bot's role expected on the credential's secret from the bot's subnet, a decoy guarding it.
  * LeakGuard runs on a manual clock (learning periods and windows move only when the test says).
  */
-export async function eventBridgeSetup(t: Teardown, opts: { eventbridge?: Record<string, unknown>; expect?: Record<string, unknown> } = {}): Promise<EventBridgeSetup> {
+export async function eventBridgeSetup(t: Teardown, opts: { eventbridge?: Record<string, unknown>; expect?: Record<string, unknown>; server?: Record<string, unknown> } = {}): Promise<EventBridgeSetup> {
   const e2e = await startE2E();
   t.teardown(() => e2e.close());
   const ts = await sqliteStore(e2e.scrubber);
@@ -45,6 +45,7 @@ export async function eventBridgeSetup(t: Teardown, opts: { eventbridge?: Record
   const apiKey = `ebk_${randomBytes(16).toString('hex')}`;
   e2e.world.secretsManager.seedSecret({ name: API_KEY_ID, secretString: apiKey });
   const config = e2eConfig(e2e.world, 'direct', {
+    ...(opts.server ? { server: { egressIps: [WORLD.leakguardIp], ...opts.server } } : {}),
     detectors: {
       eventbridge: {
         enabled: true,
