@@ -41,6 +41,9 @@ interface CredentialState {
   classes: Partial<Record<ErrorClass, ClassState>>;
 }
 
+/** A digit or a dot. */
+const numeric = (c: number) => (c >= 48 && c <= 57) || c === 46;
+
 export interface CoreOptions {
   spike: SpikeConfig;
   /** The intake's clock: windows go by when LeakGuard received a line, never by a timestamp the line claims. */
@@ -77,6 +80,8 @@ export class AuthErrorCore {
     const spikes: Spike[] = [];
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
+      // A number inside a longer one (a price, an id, a time) is not a code: skipped before any line is cut out.
+      if (numeric(text.charCodeAt(m.index - 1)) || numeric(text.charCodeAt(m.index + m[0].length))) continue;
       const start = text.lastIndexOf('\n', m.index) + 1;
       let end = text.indexOf('\n', m.index);
       if (end < 0) end = text.length;

@@ -85,7 +85,7 @@ export function ingestRoute(app: FastifyInstance, ctx: DetectorContext<AuthError
         let lines = byCredential.get(credentialId);
         if (!lines) byCredential.set(credentialId, (lines = []));
         // A record's line is one line: an embedded newline must not split it into two.
-        lines.push(line.replace(/\r?\n/g, ' '));
+        lines.push(typeof record === 'string' ? line : line.replace(/\r?\n/g, ' '));
       }
       ctx.heard();
       let signals = 0;
