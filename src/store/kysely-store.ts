@@ -7,7 +7,7 @@ import type { Database, WorkItemsTable } from './schema.js';
 import { GroupCommit } from './group-commit.js';
 import { InProcessWakeBus, type WakeBus } from './wakeups.js';
 import type { Dialect } from './migrations/index.js';
-import { toAudit, toHumanTask, toIncident, toLease, toPause, toRequest, toSignal, toStepRun, toTimeline, toWorkItem } from './rows.js';
+import { toAudit, toHumanTask, toIdempotent, toIncident, toLease, toPause, toRequest, toSignal, toStepRun, toTimeline, toWorkItem } from './rows.js';
 import {
   defaultRetryInMs,
   StaleFenceError,
@@ -15,6 +15,8 @@ import {
   type AuditEntry,
   type Fence,
   type HumanTask,
+  type IdempotentRecord,
+  type IncidentFilter,
   type IncidentPatch,
   type OperatorRequest,
   type OwnCall,
@@ -176,12 +178,29 @@ export class KyselyStore implements Store {
     return row && toIncident(row);
   }
 
-  async listIncidents(filter: { active?: boolean; credentialId?: string; limit?: number }): Promise<Incident[]> {
+  async listIncidents(filter: IncidentFilter): Promise<Incident[]> {
+    const limit = filter.limit ?? 100;
     let q = this.db.selectFrom('incidents').selectAll();
     if (filter.active !== undefined) q = q.where('closed_at', filter.active ? 'is' : 'is not', null);
     if (filter.credentialId) q = q.where('credential_id', '=', filter.credentialId);
-    const rows = await q.orderBy('opened_at', 'desc').orderBy('id').limit(filter.limit ?? 100).execute();
-    return rows.map(toIncident);
+    if (filter.state) q = q.where('state', '=', filter.state);
+    if (filter.since !== undefined) q = q.where('opened_at', '>=', filter.since);
+    if (filter.until !== undefined) q = q.where('opened_at', '<', filter.until);
+    const out: Incident[] = [];
+    // The playbook lives in the plan's JSON: filtered here, page by page, so a page is still full.
+    for (let after = filter.after; out.length < limit; ) {
+      let page = q;
+      if (after) {
+        const { openedAt, id } = after;
+        page = page.where((eb) => eb.or([eb('opened_at', '<', openedAt), eb.and([eb('opened_at', '=', openedAt), eb('id', '>', id)])]));
+      }
+      const rows = (await page.orderBy('opened_at', 'desc').orderBy('id').limit(limit).execute()).map(toIncident);
+      out.push(...rows.filter((i) => !filter.playbook || i.playbook === filter.playbook));
+      if (rows.length < limit) break;
+      const last = rows.at(-1)!;
+      after = { openedAt: last.openedAt, id: last.id };
+    }
+    return out.slice(0, limit);
   }
 
   async getPlan(incidentId: string): Promise<unknown> {
@@ -293,8 +312,10 @@ export class KyselyStore implements Store {
     });
   }
 
-  async listTimeline(incidentId: string): Promise<(TimelineEntry & WrittenBy)[]> {
-    const rows = await this.db.selectFrom('timeline').selectAll().where('incident_id', '=', incidentId).orderBy('seq').execute();
+  async listTimeline(incidentId: string, afterSeq?: number): Promise<(TimelineEntry & WrittenBy)[]> {
+    let q = this.db.selectFrom('timeline').selectAll().where('incident_id', '=', incidentId);
+    if (afterSeq !== undefined) q = q.where('seq', '>', afterSeq);
+    const rows = await q.orderBy('seq').execute();
     return rows.map(toTimeline);
   }
 
@@ -632,7 +653,30 @@ export class KyselyStore implements Store {
     return toAudit(row);
   }
 
-  async listAudit(limit = 100): Promise<AuditEntry[]> {
-    return (await this.db.selectFrom('audit').selectAll().orderBy('seq', 'desc').limit(limit).execute()).map(toAudit);
+  async listAudit(limit = 100, beforeSeq?: number): Promise<AuditEntry[]> {
+    let q = this.db.selectFrom('audit').selectAll();
+    if (beforeSeq !== undefined) q = q.where('seq', '<', beforeSeq);
+    return (await q.orderBy('seq', 'desc').limit(limit).execute()).map(toAudit);
+  }
+
+  // ---- idempotency keys
+
+  async beginIdempotent(key: string, request: string, at: number, staleBefore: number): Promise<{ created: boolean; record: IdempotentRecord }> {
+    const res = await this.db
+      .insertInto('idempotency')
+      .values({ key, request, status: null, body_json: null, at })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ request, at }).where('idempotency.status', 'is', null).where('idempotency.at', '<', staleBefore))
+      .executeTakeFirst();
+    const row = await this.db.selectFrom('idempotency').selectAll().where('key', '=', key).executeTakeFirstOrThrow();
+    const record = toIdempotent(row);
+    return { created: Number(res.numInsertedOrUpdatedRows ?? 0n) === 1 && record.request === request && record.at === at, record };
+  }
+
+  async finishIdempotent(key: string, status: number, body: unknown): Promise<void> {
+    await this.db.updateTable('idempotency').set({ status, body_json: this.#json(body) }).where('key', '=', key).execute();
+  }
+
+  async dropIdempotent(key: string): Promise<void> {
+    await this.db.deleteFrom('idempotency').where('key', '=', key).where('status', 'is', null).execute();
   }
 }

@@ -1,8 +1,8 @@
 import type { Selectable } from 'kysely';
 import type { Actor, Incident, IncidentState, PlaybookName, StepRun, StepStatus, TimelineEntry } from '../core/incident.js';
 import type { Confidence, Signal } from '../core/signal.js';
-import type { AuditTable, HumanTasksTable, OperatorRequestsTable, IncidentsTable, LeasesTable, PausesTable, SignalsTable, StepRunsTable, TimelineTable, WorkItemsTable } from './schema.js';
-import type { AuditEntry, HumanTask, OperatorRequest, Lease, Pause, WorkItem, WrittenBy } from './store.js';
+import type { AuditTable, HumanTasksTable, IdempotencyTable, OperatorRequestsTable, IncidentsTable, LeasesTable, PausesTable, SignalsTable, StepRunsTable, TimelineTable, WorkItemsTable } from './schema.js';
+import type { AuditEntry, HumanTask, IdempotentRecord, OperatorRequest, Lease, Pause, WorkItem, WrittenBy } from './store.js';
 
 /** Row <-> vocabulary mapping, shared by both backends. */
 const json = <T>(text: string | null): T => (text === null ? (null as T) : (JSON.parse(text) as T));
@@ -112,4 +112,12 @@ export const toAudit = (r: Selectable<AuditTable>): AuditEntry => ({
   action: r.action,
   target: r.target,
   data: json(r.data_json),
+});
+
+export const toIdempotent = (r: Selectable<IdempotencyTable>): IdempotentRecord => ({
+  key: r.key,
+  request: r.request,
+  status: numOrNull(r.status),
+  body: json(r.body_json),
+  at: num(r.at),
 });

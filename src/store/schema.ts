@@ -130,6 +130,15 @@ export interface AuditTable {
   data_json: string;
 }
 
+export interface IdempotencyTable {
+  key: string;
+  request: string;
+  /** null while the first request runs */
+  status: number | null;
+  body_json: string | null;
+  at: number;
+}
+
 export interface Database {
   signals: SignalsTable;
   incidents: IncidentsTable;
@@ -143,4 +152,5 @@ export interface Database {
   baselines: BaselinesTable;
   own_calls: OwnCallsTable;
   audit: AuditTable;
+  idempotency: IdempotencyTable;
 }

@@ -148,6 +148,29 @@ export interface Pruned {
   ownCalls: number;
 }
 
+/** An Idempotency-Key's record: pending (status null) while its first request runs, then that request's answer. */
+export interface IdempotentRecord {
+  key: string;
+  /** What the request was (caller, method, path, body digest): the same key with another request is refused. */
+  request: string;
+  status: number | null;
+  body: unknown;
+  at: number;
+}
+
+/** Which incidents to list: newest first; `after` is the last one of the previous page. */
+export interface IncidentFilter {
+  active?: boolean;
+  credentialId?: string;
+  state?: IncidentState;
+  playbook?: PlaybookName;
+  /** Opened at or after / before (epoch ms). */
+  since?: number;
+  until?: number;
+  after?: { openedAt: number; id: string };
+  limit?: number;
+}
+
 export interface AuditEntry {
   seq: number;
   at: number;
@@ -199,7 +222,7 @@ export interface Store {
   openIncident(input: OpenIncidentInput): Promise<{ incident: Incident; created: boolean }>;
   getIncident(id: string): Promise<Incident | undefined>;
   getActiveIncident(credentialId: string): Promise<Incident | undefined>;
-  listIncidents(filter: { active?: boolean; credentialId?: string; limit?: number }): Promise<Incident[]>;
+  listIncidents(filter: IncidentFilter): Promise<Incident[]>;
   getPlan(incidentId: string): Promise<unknown>;
   updateIncident(id: string, patch: IncidentPatch, fence?: Fence): Promise<Incident>;
 
@@ -212,7 +235,8 @@ export interface Store {
   listStepRuns(incidentId: string): Promise<(StepRun & WrittenBy)[]>;
 
   appendTimeline(entry: TimelineEntryInput, fence?: Fence): Promise<TimelineEntry & WrittenBy>;
-  listTimeline(incidentId: string): Promise<(TimelineEntry & WrittenBy)[]>;
+  /** In seq order; only the entries after `afterSeq` when given (a resumed event stream). */
+  listTimeline(incidentId: string, afterSeq?: number): Promise<(TimelineEntry & WrittenBy)[]>;
 
   /** Takes the lease if it is free, expired or already ours; the fence grows with every new holder. */
   acquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<Lease | undefined>;
@@ -271,5 +295,16 @@ export interface Store {
   getOwnCall(requestId: string): Promise<OwnCall | undefined>;
 
   appendAudit(entry: Omit<AuditEntry, 'seq'>): Promise<AuditEntry>;
-  listAudit(limit?: number): Promise<AuditEntry[]>;
+  /** Newest first; only the entries before `beforeSeq` when given (the next page). */
+  listAudit(limit?: number, beforeSeq?: number): Promise<AuditEntry[]>;
+
+  /**
+   * Takes an Idempotency-Key for a request: created when it is new; else the record as it stands
+   * (pending, or the first answer). A pending record older than `staleBefore` (its request died
+   * with its process) is taken over.
+   */
+  beginIdempotent(key: string, request: string, at: number, staleBefore: number): Promise<{ created: boolean; record: IdempotentRecord }>;
+  finishIdempotent(key: string, status: number, body: unknown): Promise<void>;
+  /** Forgets a key whose request failed on our side, so that a retry runs it. */
+  dropIdempotent(key: string): Promise<void>;
 }

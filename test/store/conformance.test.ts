@@ -289,6 +289,50 @@ for (const [name, open] of Object.entries(BACKENDS)) {
       t.same(await store.listRequests('no-such-incident'), []);
     });
 
+    t.test('incident queries: state, playbook, time, cursor pages; timeline after a seq; audit pages', async (t) => {
+      const cred = 'cred-pages';
+      const opened = [];
+      for (let i = 0; i < 5; i++) {
+        const plan = { playbook: i % 2 ? ('scheduled' as const) : ('emergency' as const), steps: [] };
+        const { incident } = await store.openIncident({ ...openInput(`${cred}-${i}`), plan, at: 10_000 + i });
+        opened.push(incident);
+      }
+      await store.updateIncident(opened[1]!.id, { state: 'needs_attention', at: 10_100 });
+      const ids = async (f: Parameters<typeof store.listIncidents>[0]) => (await store.listIncidents(f)).filter((i) => i.credentialId.startsWith(cred)).map((i) => i.id);
+      const newest = [...opened].reverse().map((i) => i.id);
+      t.same(await ids({ since: 10_000 }), newest, 'newest first');
+      t.same(await ids({ since: 10_000, playbook: 'scheduled' }), [opened[3]!.id, opened[1]!.id]);
+      t.same(await ids({ since: 10_000, playbook: 'scheduled', limit: 1 }), [opened[3]!.id], 'a filtered page is filled across pages');
+      t.same(await ids({ state: 'needs_attention' }), [opened[1]!.id]);
+      t.same(await ids({ since: 10_001, until: 10_003 }), [opened[2]!.id, opened[1]!.id]);
+      const first = await store.listIncidents({ since: 10_000, limit: 2 });
+      const last = first.at(-1)!;
+      t.same((await store.listIncidents({ since: 10_000, limit: 10, after: { openedAt: last.openedAt, id: last.id } })).map((i) => i.id), newest.slice(2), 'the next page starts after the cursor');
+
+      const id = opened[0]!.id;
+      const a = await store.appendTimeline({ incidentId: id, at: 1, actor: 'system:test', type: 'a', message: 'a', data: {} });
+      await store.appendTimeline({ incidentId: id, at: 2, actor: 'system:test', type: 'b', message: 'b', data: {} });
+      t.same((await store.listTimeline(id, a.seq)).map((e) => e.type), ['b']);
+
+      const audits = [];
+      for (const action of ['x1', 'x2', 'x3']) audits.push(await store.appendAudit({ at: 1, actor: 'user:alice', action, target: 'pages', data: {} }));
+      t.same((await store.listAudit(10, audits[2]!.seq)).slice(0, 2).map((e) => e.action), ['x2', 'x1']);
+    });
+
+    t.test('idempotency keys: one request runs, a replay reads its answer, a failed one can run again', async (t) => {
+      const results = await Promise.all([store.beginIdempotent('k1', 'POST /a', 100, 0), store.beginIdempotent('k1', 'POST /a', 100, 0)]);
+      t.same(results.map((r) => r.created).sort(), [false, true], 'concurrent requests: one runs');
+      t.equal(results[0]!.record.status, null, 'pending while it runs');
+      await store.finishIdempotent('k1', 201, { id: 'x' });
+      const replay = await store.beginIdempotent('k1', 'POST /a', 200, 150);
+      t.same([replay.created, replay.record.status, replay.record.body], [false, 201, { id: 'x' }], 'a finished key is never taken over');
+      await store.beginIdempotent('k2', 'POST /b', 100, 0);
+      t.equal((await store.beginIdempotent('k2', 'POST /b', 200, 50)).created, false, 'a pending key is not taken over while it is fresh');
+      t.equal((await store.beginIdempotent('k2', 'POST /b', 200, 150)).created, true, 'a pending key whose request died is taken over');
+      await store.dropIdempotent('k2');
+      t.equal((await store.beginIdempotent('k2', 'POST /b', 300, 0)).created, true, 'a dropped key runs again');
+    });
+
     t.test('registered secrets never reach a row', async (t) => {
       const secret = 'sk_live_PLANTED_9f8e7d6c5b4a';
       scrubber.register(secret);

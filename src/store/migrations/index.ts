@@ -6,6 +6,7 @@ import { workQueue } from './0004-work-queue.js';
 import { operatorRequests } from './0005-operator-requests.js';
 import { signalMatch } from './0006-signal-match.js';
 import { ownCalls } from './0007-own-calls.js';
+import { idempotency } from './0008-idempotency.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -19,6 +20,7 @@ export function migrations(dialect: Dialect): MigrationProvider {
     '0005-operator-requests': operatorRequests(dialect),
     '0006-signal-match': signalMatch,
     '0007-own-calls': ownCalls(dialect),
+    '0008-idempotency': idempotency(dialect),
   };
   return { getMigrations: async () => all };
 }
