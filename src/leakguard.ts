@@ -10,14 +10,17 @@ import { configWarnings } from './config/warnings.js';
 import type { Config } from './config/schema.js';
 import { buildApp } from './http/app.js';
 import { createLogger } from './http/logger.js';
+import { IncidentChanges } from './incidents/changes.js';
 import { Incidents } from './incidents/incidents.js';
 import { defaultExchanges } from './integrations/exchanges/registry.js';
+import { ROTATIONS_WORK, rotationsHandler } from './incidents/rotations.js';
+import type { PlaybookName } from './core/incident.js';
 import { createClients, type ClientDeps, type LeakGuardClients } from './integrations/clients.js';
 import type { ResponderRegistry } from './runner/responder.js';
 import { Runner, type RunnerOptions } from './runner/runner.js';
 import { openStore, redactUrl } from './store/open.js';
 import type { Store } from './store/store.js';
-import { checkNeeds } from '../responders/playbooks.js';
+import { checkNeeds, playbookPlan } from '../responders/playbooks.js';
 import { responders as defaultResponders } from '../responders/registry.js';
 import { revokedFingerprints } from '../responders/revoke/revoked-keys.js';
 import { defaultDetectors } from '../detectors/registry.js';
@@ -102,6 +105,8 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   };
   const matcher = new CredentialMatcher({ credentials: config.credentials, clients, revokedFingerprints: revokedKeys });
   const onEvent = deps.runner?.onEvent;
+  const changes = new IncidentChanges();
+  const plan = (name: PlaybookName) => playbookPlan(name, config.playbooks, responders);
   const runner = new Runner({
     ...deps.runner,
     credentials,
@@ -114,6 +119,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
       onEvent ? onEvent(e) : logger.debug(e, `runner ${e.type}`);
       // These steps write, move or revoke key versions: the matcher must know the new key before it leaks.
       if (e.type === 'step.finished' && KEY_CHANGING.has(e.responder ?? '')) void refreshFor(e.incidentId);
+      changes.changed(e.incidentId);
     },
   });
   const refreshFor = async (incidentId: string) => {
@@ -126,7 +132,19 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   };
   const retention = periodic(store, clock, retentionJob({ store, clock, logger, ...config.retention }));
   runner.handle(retention.kind, retention.handler);
-  const incidents = new Incidents({ store, clock, responders, clients, credentials, scrubber, wake: (id) => runner.wake(id) });
+  const incidents = new Incidents({
+    store,
+    clock,
+    responders,
+    clients,
+    credentials,
+    scrubber,
+    wake: (id) => {
+      runner.wake(id);
+      if (id) changes.changed(id);
+    },
+  });
+  runner.handle(ROTATIONS_WORK, rotationsHandler({ store, clock, credentials, plan, open: (req) => incidents.open(req), pollMs: deps.runner?.pollMs ?? 1_000 }));
   const intake = new Intake({
     sections: config.detectors,
     detectors: deps.detectors ?? defaultDetectors,
@@ -153,7 +171,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     store.recordOwnCall({ ...call, service: 'Secrets Manager' }).catch((err: unknown) => logger.warn({ err, requestId: call.requestId }, 'could not record an own Secrets Manager call; its CloudTrail record will be reported as not LeakGuard\'s'));
   });
   const startup = new StartupReport(config.credentials.map((c) => c.id));
-  const app = await buildApp({ config, store, scrubber, clock, logger, startup, intake });
+  const app = await buildApp({ config, store, scrubber, clock, logger, startup, intake, incidents, changes, plan });
 
   let closing: Promise<void> | undefined;
   return {

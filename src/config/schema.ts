@@ -121,6 +121,28 @@ const ApiToken = Type.Object(
   { additionalProperties: false },
 );
 
+/** Operators signing in through an identity provider: its JWTs are verified against its JWKS, a claim gives the roles. */
+const Oidc = Type.Object(
+  {
+    issuer: Type.String({ minLength: 1 }),
+    audience: Type.String({ minLength: 1 }),
+    jwksUrl: Type.String({ pattern: '^https?://', description: "the provider's JSON Web Key Set" }),
+    rolesClaim: Type.String({ minLength: 1, default: 'groups', description: 'the claim holding the caller\'s groups (a string or a list)' }),
+    roleMap: Type.Record(Type.String(), Type.Union(ROLES.map((r) => Type.Literal(r))), { minProperties: 1, description: 'a value of the roles claim -> the role it grants' }),
+    nameClaim: Type.String({ minLength: 1, default: 'sub', description: 'the claim that names the caller in the audit log' }),
+  },
+  { additionalProperties: false },
+);
+
+const Api = Type.Object(
+  {
+    tokens: Type.Array(ApiToken, { default: [] }),
+    oidc: Type.Optional(Oidc),
+    rotations: Type.Object({ maxConcurrent: Type.Integer({ minimum: 1, maximum: 50, default: 2, description: 'rotations of one bulk request running at once, at most' }) }, { additionalProperties: false, default: {} }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /**
  * The schema for a list of exchanges: each module's section under `exchanges:`, and the
  * credential's `exchange` field naming one of them.
@@ -139,7 +161,7 @@ export const configSchema = (exchanges: ExchangeList) =>
       playbooks: Playbooks,
       retention: Retention,
       notifiers: Notifiers,
-      api: Type.Object({ tokens: Type.Array(ApiToken, { default: [] }) }, { additionalProperties: false, default: {} }),
+      api: Api,
     },
     { additionalProperties: false },
   );

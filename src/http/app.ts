@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { registerApi } from './api/index.js';
 import type { AppContext } from './context.js';
 import { healthRoutes } from './health.js';
 import { metricsPlugin } from './metrics.js';
@@ -39,5 +40,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(metricsPlugin);
   await app.register(healthRoutes);
   await ctx.intake.routes(app);
+  await registerApi(app);
   return app;
 }

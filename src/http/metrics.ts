@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import fp from 'fastify-plugin';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { bearerToken, tokenMatches } from './bearer.js';
 import { sendProblem } from './problem.js';
 
 /**
@@ -64,9 +64,8 @@ export const metricsPlugin = fp(async (app) => {
 });
 
 function bearerMatches(header: string | undefined, sha256Hex: string): boolean {
-  const token = /^Bearer (\S+)$/.exec(header ?? '')?.[1];
-  if (!token) return false;
-  return timingSafeEqual(createHash('sha256').update(token).digest(), Buffer.from(sha256Hex, 'hex'));
+  const token = bearerToken(header);
+  return token !== undefined && tokenMatches(token, sha256Hex);
 }
 
 declare module 'fastify' {

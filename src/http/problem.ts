@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import { IncidentError } from '../incidents/errors.js';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 /** RFC 9457 problem details: what went wrong and what to do next; never a stack trace. */
@@ -45,12 +46,20 @@ const TITLES: Record<number, string> = {
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   429: 'Too Many Requests',
   503: 'Service Unavailable',
 };
 
+/** The incident service's refusals: it says what is wrong and what to do; the status follows its kind. */
+const INCIDENT_STATUS: Record<IncidentError['code'], number> = { not_found: 404, conflict: 409, invalid: 400 };
+
 export function registerProblemHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof IncidentError) {
+      const status = INCIDENT_STATUS[err.code];
+      return sendProblem(reply, req, { status, title: TITLES[status]!, detail: err.message });
+    }
     if (err instanceof HttpProblem) return sendProblem(reply, req, { status: err.status, title: err.title, detail: err.message, ...(err.errors ? { errors: err.errors } : {}) });
     if (err.validation) {
       const errors = err.validation.map((v) => `${v.instancePath || '(body)'} ${v.message ?? 'is invalid'}`.trim());

@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { isActive, type Actor, type Incident } from '../core/incident.js';
-import { pendingApprovals } from '../runner/progress.js';
-import { validatePlan, type Plan } from '../runner/playbook.js';
+import { pendingApprovals, progressOf } from '../runner/progress.js';
+import { parsePlan, validatePlan, type Plan } from '../runner/playbook.js';
 import type { ResponderRegistry } from '../runner/responder.js';
 import type { HumanTask, Store } from '../store/store.js';
 import type { Credential } from '../core/credential.js';
@@ -9,6 +9,7 @@ import type { Scrubber } from '../core/scrubber.js';
 import { completeTask } from './complete-task.js';
 import { IncidentError } from './errors.js';
 import { offboard, type OffboardRequest, type Offboarded } from './offboard.js';
+import { ROTATIONS_WORK, type RotationBatch } from './rotations.js';
 import { openIncident, type OpenIncidentDeps, type OpenIncidentRequest } from './open-incident.js';
 
 export interface IncidentsDeps {
@@ -49,6 +50,66 @@ export class Incidents {
     return { incident: (await this.store.getIncident(incident.id)) ?? incident, created, escalated: true };
   }
 
+  /** An incident a person declared (the API): opened or attached like any other, and audited with who asked. */
+  async declare(req: OpenIncidentRequest): Promise<{ incident: Incident; created: boolean; escalated: boolean }> {
+    const out = await this.open(req);
+    await this.store.appendAudit({ at: this.clock.now(), actor: req.actor, action: out.created ? 'incident.declared' : 'incident.declared_attached', target: out.incident.id, data: { credentialId: req.credential.id, playbook: req.plan.playbook, reason: req.reason, dryRun: req.dryRun ?? false } });
+    return out;
+  }
+
+  /**
+   * Tries again a step that failed on every attempt (the incident waits in needs_attention):
+   * its earlier failures no longer count against its retries, as after an escalation.
+   */
+  async retry(incidentId: string, actor: Actor, step?: string): Promise<string> {
+    const incident = await this.#active(incidentId);
+    const plan = parsePlan(await this.store.getPlan(incidentId));
+    const runs = await this.store.listStepRuns(incidentId);
+    const failed = [...plan.steps, ...(plan.onFailure ?? [])].filter((s) => progressOf(s, runs).kind === 'exhausted').map((s) => s.id);
+    const target = step ?? failed[0];
+    if (!target || !failed.includes(target)) {
+      throw new IncidentError('conflict', `incident ${incidentId} (${incident.state}) has ${failed.length ? `only ${failed.join(', ')} failed` : 'no failed step'}${step ? `, not ${step}` : ''}; retry a step that failed on every attempt`);
+    }
+    const at = this.clock.now();
+    const fresh = (steps: Plan['steps']) => steps.map((s) => (s.id === target ? { ...s, retriesSince: at } : s));
+    const next: Plan = { ...plan, steps: fresh(plan.steps), ...(plan.onFailure ? { onFailure: fresh(plan.onFailure) } : {}) };
+    await this.store.updateIncident(incidentId, { plan: next, at });
+    await this.#record(incidentId, actor, 'incident.retry_requested', `${target} is tried again`, { step: target });
+    this.#wake(incidentId);
+    return target;
+  }
+
+  /**
+   * Rolls the credential of a finished incident back (the rollback playbook, `plan`): a new
+   * incident, recorded on both. Refused while the credential has an active incident: abort it first.
+   */
+  async rollback(incidentId: string, plan: Plan, actor: Actor, reason: string): Promise<Incident> {
+    const of = await this.store.getIncident(incidentId);
+    if (!of) throw new IncidentError('not_found', `no incident ${incidentId}`);
+    const credential = this.deps.credentials(of.credentialId);
+    if (!credential) throw new IncidentError('invalid', `credential ${of.credentialId} is not in the config any more; roll back by hand`);
+    const active = await this.store.getActiveIncident(of.credentialId);
+    if (active) throw new IncidentError('conflict', `credential ${of.credentialId} has an active incident ${active.id} (${active.state}); abort it or wait for its end, then roll back`);
+    const { incident } = await this.open({ credential, plan, reason: `rollback of incident ${incidentId}: ${reason}`, actor });
+    await this.#record(incidentId, actor, 'incident.rollback_requested', `rolled back by incident ${incident.id}: ${reason}`, { rollbackIncidentId: incident.id, reason });
+    return incident;
+  }
+
+  /**
+   * A bulk rotation: queued durably and run with at most `maxConcurrent` rotations at once
+   * (rotations.ts); audited with every credential it covers.
+   */
+  async rotateMany(batch: RotationBatch): Promise<void> {
+    const at = this.clock.now();
+    await this.store.enqueueWork({ id: `${ROTATIONS_WORK}:${batch.batchId}`, kind: ROTATIONS_WORK, payload: { ...batch }, runAt: at, at });
+    await this.store.appendAudit({ at, actor: batch.actor, action: 'rotations.requested', target: batch.batchId, data: { ...batch } });
+  }
+
+  /** An audit entry for a change the API made through another owner (a manual signal to the intake). */
+  async audit(actor: Actor, action: string, target: string, data: Record<string, unknown>): Promise<void> {
+    await this.store.appendAudit({ at: this.clock.now(), actor, action, target, data });
+  }
+
   /** One rotation per credential the person had access to (offboard.ts). */
   async offboard(req: OffboardRequest, signal?: AbortSignal): Promise<Offboarded[]> {
     const out = await offboard(this.deps, req, signal);
@@ -84,10 +145,10 @@ export class Incidents {
     await this.#inScope(scope, actor, 'incident.pause_requested', `pause (${scope}): ${reason}`, { scope, reason });
   }
 
-  async resume(scope: string, actor: Actor): Promise<void> {
+  async resume(scope: string, actor: Actor, reason?: string): Promise<void> {
     if (!(await this.store.listPauses()).some((p) => p.scope === scope)) throw new IncidentError('conflict', `automation is not paused for ${scope}`);
     await this.store.clearPause(scope);
-    await this.#inScope(scope, actor, 'incident.resume_requested', `resume (${scope})`, { scope });
+    await this.#inScope(scope, actor, 'incident.resume_requested', `resume (${scope})${reason ? `: ${reason}` : ''}`, { scope, ...(reason ? { reason } : {}) });
     this.#wake();
   }
 
