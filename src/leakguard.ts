@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { checkCredentials } from './checks/credentials.js';
 import { StartupReport } from './checks/report.js';
 import { systemClock, type Clock } from './core/clock.js';
-import type { Credential } from './core/credential.js';
+import type { Credential, SecretRef } from './core/credential.js';
 import { Scrubber } from './core/scrubber.js';
 import { ConfigError } from './config/load.js';
 import { configWarnings } from './config/warnings.js';
@@ -29,6 +29,7 @@ import { Intake } from './intake/intake.js';
 import { keyCheck } from './intake/key-check.js';
 import { periodic } from './schedule/periodic.js';
 import { retentionJob } from './schedule/retention.js';
+import { exchangeReads } from './intake/exchange-reads.js';
 import { CredentialMatcher } from './intake/matcher.js';
 
 /** The responders whose end changes what the credential matcher knows. */
@@ -103,7 +104,13 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     const incidents = await store.listIncidents({ credentialId, limit: 100 });
     return revokedFingerprints((await Promise.all(incidents.map((i) => store.listStepRuns(i.id)))).flat());
   };
-  const matcher = new CredentialMatcher({ credentials: config.credentials, clients, revokedFingerprints: revokedKeys });
+  // The exchange watch's keys are LeakGuard's own, as the master keys are: a leak of one is a signal for its credential.
+  const watchKeys = (config.detectors as { exchange?: { enabled?: boolean; watch?: Record<string, { key: SecretRef }> } }).exchange;
+  const watchKey = async (c: Credential, signal?: AbortSignal) => {
+    const ref = watchKeys?.enabled ? watchKeys.watch?.[c.id]?.key : undefined;
+    return ref ? clients.keyAt(ref, `the exchange watch key of ${c.id}`, signal) : null;
+  };
+  const matcher = new CredentialMatcher({ credentials: config.credentials, clients, revokedFingerprints: revokedKeys, watchKey });
   const onEvent = deps.runner?.onEvent;
   const changes = new IncidentChanges();
   const plan = (name: PlaybookName) => playbookPlan(name, config.playbooks, responders);
@@ -157,6 +164,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     credentials: config.credentials,
     pods: clients.workload,
     errorCodes: (exchange) => (deps.clientDeps?.exchanges ?? defaultExchanges).find((m) => m.name === exchange)?.errors.codes ?? {},
+    exchange: exchangeReads(clients),
     secret: (ref, signal) => clients.secretValue(ref, signal),
     handle: (kind, handler) => runner.handle(kind, handler),
     attention: (credentialId, reason) => incidents.needsAttention(credentialId, 'system:detector', reason),

@@ -11,7 +11,8 @@ export type KeyStage = (typeof KEY_STAGES)[number];
  * matched version: a leak of the AWSPREVIOUS key revokes that key, not the good one.
  */
 export interface SignalMatch {
-  key: 'credential' | 'master';
+  /** `watch`: the exchange watch's own read key for the credential (detectors/exchange). */
+  key: 'credential' | 'master' | 'watch';
   /** The stage the version held when matched; credential keys only. */
   stage?: KeyStage;
   versionId?: string;

@@ -12,6 +12,7 @@ import type { WorkloadClient } from '../integrations/kubernetes/workload.js';
 export type { WorkHandler, WorkResult } from '../queue/worker.js';
 import type { CredentialMatcher } from './matcher.js';
 import type { KeyCheck } from './key-check.js';
+import type { ExchangeReads } from './exchange-reads.js';
 
 /** Every detector's section has these; the rest is its own. */
 export interface DetectorSection {
@@ -71,6 +72,8 @@ export interface DetectorContext<C = unknown> {
   match: CredentialMatcher;
   /** An authenticated read with a matched key: proves whether it still works. */
   checkKey: KeyCheck;
+  /** Reads from a credential's exchange (orders, its key's description). */
+  exchange: ExchangeReads;
   /** The source spoke (a delivery, an event, a poll answer): health and the silence alarm go by this. */
   heard(at?: number): void;
   /** Writes the detector's own health limits and details (what health() adds to lastHeardAt). */

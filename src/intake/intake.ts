@@ -9,6 +9,7 @@ import type { WorkHandler } from '../queue/worker.js';
 import type { Store } from '../store/store.js';
 import type { CodeMeaning, Detector, DetectorContext, DetectorHealth, DetectorList, DetectorSection, Stop } from './detector.js';
 import type { KeyCheck } from './key-check.js';
+import type { ExchangeReads } from './exchange-reads.js';
 import type { CredentialMatcher } from './matcher.js';
 
 /** The work kind that hands a stored signal to the engine (the rules consume it). */
@@ -30,6 +31,7 @@ export interface IntakeDeps {
   pods: DetectorContext['pods'];
   /** The error map of an exchange's adapter. */
   errorCodes(exchange: string): Readonly<Record<number, CodeMeaning>>;
+  exchange: ExchangeReads;
   secret(ref: SecretRef, signal?: AbortSignal): Promise<string>;
   /** Registers the handler of a work kind with the worker that runs the queue. */
   handle(kind: string, handler: WorkHandler): void;
@@ -135,7 +137,7 @@ export class Intake {
   }
 
   #context(detector: Detector, section: DetectorSection, running: Running): DetectorContext<DetectorSection> {
-    const { store, clock, scrubber, matcher, checkKey } = this.deps;
+    const { store, clock, scrubber, matcher, checkKey, exchange } = this.deps;
     const kind = (k: string) => `${detector.name}.${k}`;
     return {
       name: detector.name,
@@ -155,6 +157,7 @@ export class Intake {
         return { incidentId: incident.id, stepsRunning: runs.filter((r) => r.status === 'running').map((r) => r.step) };
       },
       errorCodes: (exchange) => this.deps.errorCodes(exchange),
+      exchange,
       heard: (at = clock.now()) => {
         running.health.lastHeardAt = Math.max(running.health.lastHeardAt ?? 0, at);
         if (running.silent) {

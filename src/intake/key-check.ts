@@ -19,6 +19,8 @@ export function keyCheck(credentials: (id: string) => Credential | undefined, cl
   return async (match, signal) => {
     const credential = credentials(match.credentialId);
     if (!credential) return { state: 'unknown', detail: `credential ${match.credentialId} is not configured` };
+    // The watch key is LeakGuard's own read key: whether it still works is the exchange watch's health, not a trading key's proof.
+    if (match.key === 'watch') return { state: 'unknown', detail: 'the exchange watch key is read-only; its leak is reported, not checked' };
     const exchange = clients.exchanges.exchangeFor(credential);
     if (exchange.capabilities.queryKey !== 'api') return { state: 'unknown', detail: `${exchange.name} keys cannot be queried over its API` };
     try {

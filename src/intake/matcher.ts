@@ -23,11 +23,15 @@ export interface MatcherDeps {
   clients: Pick<LeakGuardClients, 'secrets' | 'masterKey'>;
   /** Fingerprints of this credential's keys that an incident proved revoked. */
   revokedFingerprints(credentialId: string): Promise<ReadonlySet<string>>;
+  /** The exchange watch's key for this credential (detectors.exchange.watch), when it has one: LeakGuard's own, like the master key. */
+  watchKey?(credential: Credential, signal?: AbortSignal): Promise<{ apiKey: string; apiSecret: string } | null>;
 }
 
 /** What is known of one credential: fingerprints only, never the values (the scrubber has those). */
 interface Known {
   byFingerprint: Map<string, SignalMatch[]>;
+  /** The first characters of each key id (as an exchange's notice names a key), with what they belong to. */
+  hints: Map<string, SignalMatch[]>;
   arn: string | null;
   problem: string | null;
 }
@@ -103,6 +107,18 @@ export class CredentialMatcher {
       .map((c) => ({ credentialId: c.id, key: 'credential', field: 'uid', revoked: false }));
   }
 
+  /**
+   * The credentials one of whose keys begins with `hint` (an exchange's e-mail names a key by its
+   * first characters): a hint, never proof, since several keys may share them. Reads what is not known yet.
+   */
+  async matchKeyHint(exchange: string, hint: string, signal?: AbortSignal): Promise<CredentialMatch[]> {
+    const prefix = hint.trim().slice(0, HINT_LENGTH);
+    if (prefix.length < HINT_LENGTH) return [];
+    const ofExchange = this.deps.credentials.filter((c) => c.exchange === exchange);
+    if (ofExchange.some((c) => !this.#known.has(c.id))) await this.#fresh(++this.#asked, signal);
+    return ofExchange.flatMap((c) => (this.#known.get(c.id)?.hints.get(prefix) ?? []).map((m) => ({ credentialId: c.id, ...m })));
+  }
+
   #lookup(fp: string): CredentialMatch[] {
     const out: CredentialMatch[] = [];
     for (const [credentialId, known] of this.#known) for (const m of known.byFingerprint.get(fp) ?? []) out.push({ credentialId, ...m });
@@ -135,9 +151,14 @@ export class CredentialMatcher {
   async #load(c: Credential, signal?: AbortSignal): Promise<void> {
     const { secrets } = this.deps.clients;
     const byFingerprint = new Map<string, SignalMatch[]>();
+    const hints = new Map<string, SignalMatch[]>();
     const add = (value: string, m: SignalMatch) => {
       const fp = fingerprint(value.trim());
       byFingerprint.set(fp, [...(byFingerprint.get(fp) ?? []), m]);
+      if (m.field === 'api_key') {
+        const h = value.trim().slice(0, HINT_LENGTH);
+        hints.set(h, [...(hints.get(h) ?? []), m]);
+      }
     };
     const problems: string[] = [];
     let arn: string | null = this.#known.get(c.id)?.arn ?? null;
@@ -171,12 +192,29 @@ export class CredentialMatcher {
         problems.push(`LeakGuard's master key could not be read: ${(err as Error).message}`);
       }
     }
+    if (this.deps.watchKey) {
+      try {
+        const watch = await this.deps.watchKey(c, signal);
+        if (watch) {
+          add(watch.apiKey, { key: 'watch', field: 'api_key', revoked: false });
+          add(watch.apiSecret, { key: 'watch', field: 'api_secret', revoked: false });
+        }
+      } catch (err) {
+        problems.push(`the exchange watch key could not be read: ${(err as Error).message}`);
+      }
+    }
     const before = this.#known.get(c.id);
     // What could not be read now is still known from before: a value matched then is ours now too.
-    if (problems.length && before) for (const [fp, ms] of before.byFingerprint) if (!byFingerprint.has(fp)) byFingerprint.set(fp, ms);
-    this.#known.set(c.id, { byFingerprint, arn, problem: problems.length ? problems.join('; ') : null });
+    if (problems.length && before) {
+      for (const [fp, ms] of before.byFingerprint) if (!byFingerprint.has(fp)) byFingerprint.set(fp, ms);
+      for (const [h, ms] of before.hints) if (!hints.has(h)) hints.set(h, ms);
+    }
+    this.#known.set(c.id, { byFingerprint, hints, arn, problem: problems.length ? problems.join('; ') : null });
   }
 }
+
+/** As many characters of a key id as LeakGuard may show (core/fingerprint.ts keyHint). */
+const HINT_LENGTH = 4;
 
 /** Secrets Manager names a secret by name or ARN; an ARN ends in the name and six random characters. */
 export function sameSecret(secretId: string, idOrArn: string): boolean {

@@ -71,7 +71,11 @@ export async function call<T>(opts: CallOptions, fn: (signal: AbortSignal) => Pr
 
 /** Some SDKs ignore an AbortSignal; the timeout must hold anyway. */
 function raceAbort<T>(p: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+  if (signal.aborted) {
+    // The call was made all the same: its own rejection must not go unhandled (it kills the process).
+    p.catch(() => {});
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });

@@ -31,6 +31,8 @@ export interface LeakGuardClients {
   exchanges: Exchanges;
   /** LeakGuard's master key for a credential's exchange account, registered with the scrubber. */
   masterKey(credential: Credential, signal?: AbortSignal): Promise<KeyMaterial>;
+  /** Key material kept at `ref` as the runbook's key JSON (a watch key), registered with the scrubber; `what` names it in errors. */
+  keyAt(ref: SecretRef, what: string, signal?: AbortSignal): Promise<KeyMaterial>;
   /** A plain secret value (a webhook secret, a token) from the environment or Secrets Manager, registered with the scrubber. */
   secretValue(ref: SecretRef, signal?: AbortSignal): Promise<string>;
   /** LeakGuard's own egress IPs, added to every key it creates. */
@@ -70,6 +72,11 @@ export async function createClients(config: Config, deps: ClientDeps): Promise<L
   const slackUrl = config.notifiers.slack ? slackWebhook(config.notifiers.slack.webhookUrl, env, deps.logger) : undefined;
   const slack = slackUrl ? new SlackNotifier(slackUrl, deps.clock, deps.scrubber, deps.logger) : undefined;
   const exchanges = createExchanges(config, { clock: deps.clock, scrubber: deps.scrubber, ...(deps.policy ? { policy: deps.policy } : {}), ...(deps.exchangeHeaders ? { headers: deps.exchangeHeaders } : {}) }, deps.exchanges);
+  const keyAt = async (ref: SecretRef, what: string, signal?: AbortSignal): Promise<KeyMaterial> => {
+    if ('secretsManager' in ref) return (await secrets.readKey(ref.secretsManager, {}, signal)).material;
+    const secret = parseKeySecret(resolveEnvRef(ref, env), { system: 'LeakGuard config', operation: 'key', source: `${what} (environment variable ${ref.env})` }, deps.scrubber);
+    return { apiKey: secret.api_key, apiSecret: secret.api_secret };
+  };
 
   return {
     secrets,
@@ -83,10 +90,9 @@ export async function createClients(config: Config, deps: ClientDeps): Promise<L
     async masterKey(credential, signal) {
       const ref = credential.account.masterKey;
       if (!ref) throw new IntegrationError({ system: 'LeakGuard config', operation: 'master key', kind: 'invalid_request', retryable: false, detail: `${credential.id} names no account.masterKey`, action: `add account.masterKey to credential ${credential.id}` });
-      if ('secretsManager' in ref) return (await secrets.readKey(ref.secretsManager, {}, signal)).material;
-      const secret = parseKeySecret(resolveEnvRef(ref, env), { system: 'LeakGuard config', operation: 'master key', source: `the master key of ${credential.id} (environment variable ${ref.env})` }, deps.scrubber);
-      return { apiKey: secret.api_key, apiSecret: secret.api_secret };
+      return keyAt(ref, `the master key of ${credential.id}`, signal);
     },
+    keyAt,
     async secretValue(ref, signal) {
       if ('secretsManager' in ref) return secrets.readText(ref.secretsManager, signal);
       const value = resolveEnvRef(ref, env);

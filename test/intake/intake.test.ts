@@ -5,6 +5,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { SignalInput } from '../../src/core/signal.js';
 import type { Detector, DetectorContext } from '../../src/intake/detector.js';
 import { Intake, SIGNAL_WORK } from '../../src/intake/intake.js';
+import { exchangeReads } from '../../src/intake/exchange-reads.js';
 import { CredentialMatcher } from '../../src/intake/matcher.js';
 import { detectorSection } from '../../src/intake/section.js';
 import { createLogger } from '../../src/http/logger.js';
@@ -51,6 +52,7 @@ async function setup(t: Test, section: Record<string, unknown>, detector: Detect
     credentials: [],
     pods: {} as never,
     errorCodes: () => ({}),
+    exchange: exchangeReads({} as never),
     secret: async () => 'unused',
     handle: (kind, h) => (handlers[kind] = h),
     attention: async () => null,

@@ -69,6 +69,8 @@ export interface OpenOrder {
   orderFilter: string | null;
   /** When the exchange created it (epoch ms, the exchange's clock); null when it does not say. */
   createdAt: number | null;
+  /** Who made it, where the exchange says (Bybit's createType: CreateByUser, or CreateByLiq, CreateByStopLoss… when Bybit did); absent otherwise. */
+  createType?: string;
 }
 
 export interface Position {

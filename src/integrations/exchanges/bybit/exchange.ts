@@ -85,6 +85,8 @@ export class BybitExchange implements Exchange {
           price: o.price,
           orderFilter: q.orderFilter ?? null,
           createdAt: msOrNull(o.createdTime),
+          // Spot orders carry no createType (open-order.mdx).
+          ...(o.createType ? { createType: o.createType } : {}),
         };
         found.set(orderKey(order), order);
       }
