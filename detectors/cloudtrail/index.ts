@@ -38,7 +38,7 @@ export const eventbridge: Detector<typeof EventBridgeConfig> = {
   },
 
   start(ctx) {
-    ctx.work.handle(EVENT_WORK, eventHandler(ctx, serial(), Object.keys(ctx.config.credentials)));
+    ctx.work.handle(EVENT_WORK, eventHandler(ctx, serial(), ctx.credentials.map((c) => c.id)));
     return async () => {};
   },
 };
