@@ -12,6 +12,10 @@ import { createLogger } from './http/logger.js';
 import { serve, StartError, type ServeOptions } from './http/serve.js';
 import { createExchanges } from './integrations/exchanges/registry.js';
 import { wireClients } from './leakguard.js';
+import { postMortemMarkdown } from './postmortem/markdown.js';
+import { postMortem } from './postmortem/postmortem.js';
+import { readIncidentRecord } from './postmortem/record.js';
+import { isPostgresUrl, openStore } from './store/open.js';
 import type { ResponderRegistry } from './runner/responder.js';
 import { checkNeeds, checkPlaybooks } from '../responders/playbooks.js';
 import { responders as defaultResponders } from '../responders/registry.js';
@@ -24,6 +28,9 @@ Usage:
   leakguard check [--config FILE]     the startup check against the real systems: egress IPs on
                                       each key, master keys able to create keys and not withdraw
                                       (0 ready, 1 problems listed per credential)
+  leakguard postmortem ID [--config FILE] [--json]
+                                      the incident's post-mortem from the store, as Markdown
+                                      (or JSON); 1 when there is no such incident
   leakguard --help                    this text
 
 Environment overrides (deployment-specific values): see README.md, "Configuration".
@@ -66,7 +73,7 @@ async function command(argv: string[], io: Io, serveOptions: ServeOptions & { sc
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' }, json: { type: 'boolean' } },
   });
   const [command, ...rest] = positionals;
   if (values.help || !command) {
@@ -79,13 +86,14 @@ async function command(argv: string[], io: Io, serveOptions: ServeOptions & { sc
     io.out(warnings.length ? `${rest[1]}: valid, with ${warnings.length} warning(s):\n${warnings.map((w) => `  - ${w}`).join('\n')}` : `${rest[1]}: valid`);
     return 0;
   }
-  if (command === 'serve' || command === 'check') {
+  if (command === 'serve' || command === 'check' || (command === 'postmortem' && rest[0])) {
     const path = values.config ?? process.env.LEAKGUARD_CONFIG;
     if (!path) {
       io.err(`leakguard ${command} needs a config file: pass --config FILE or set LEAKGUARD_CONFIG (see infra/examples/leakguard.yaml)`);
       return 2;
     }
     if (command === 'check') return check(load(path), io, serveOptions.scrubber);
+    if (command === 'postmortem') return printPostMortem(load(path), rest[0]!, values.json === true, io, serveOptions.scrubber);
     const running = await serve(load(path), serveOptions);
     running.leakguard.logger.info({ url: running.url }, 'LeakGuard listening');
     return -1; // keep running until a signal
@@ -119,6 +127,23 @@ async function check(config: ReturnType<typeof loadConfig>, io: Io, scrubber: Sc
     return problems.length ? 1 : 0;
   } finally {
     clients.close();
+  }
+}
+
+/** The store's records of one incident as a post-mortem; the store is opened (and migrated) like serve opens it. */
+async function printPostMortem(config: ReturnType<typeof loadConfig>, incidentId: string, json: boolean, io: Io, scrubber: Scrubber): Promise<number> {
+  const store = await openStore({ url: config.store.url, scrubber });
+  try {
+    const record = await readIncidentRecord(store, incidentId);
+    if (!record) {
+      io.err(`no incident ${incidentId} in the store ${isPostgresUrl(config.store.url) ? '(PostgreSQL)' : config.store.url}; list incidents with GET /v1/incidents`);
+      return 1;
+    }
+    const pm = postMortem(record);
+    io.out(json ? JSON.stringify(pm, null, 2) : postMortemMarkdown(pm));
+    return 0;
+  } finally {
+    await store.close();
   }
 }
 
