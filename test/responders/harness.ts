@@ -3,6 +3,7 @@ import type { Plan } from '../../src/runner/playbook.js';
 import { systemClock, type Clock } from '../../src/core/clock.js';
 import type { Credential } from '../../src/core/credential.js';
 import { createLeakGuard, type LeakGuard } from '../../src/leakguard.js';
+import type { ResponderRegistry } from '../../src/runner/responder.js';
 import type { Runner, RunnerOptions } from '../../src/runner/runner.js';
 import type { RunnerEvent } from '../../src/runner/session.js';
 import { playbookPlan } from '../../responders/playbooks.js';
@@ -38,7 +39,7 @@ export function fastPlan(name: PlaybookName, tweak: (plan: Plan) => void = () =>
  * The simulator world with the simulated bot, LeakGuard's real clients and responders, a real
  * SQLite store and a runner on the system clock: what the playbook tests run against.
  */
-export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'delivery'> & Pick<Parameters<typeof startE2E>[0] & object, 'config' | 'exchanges'> & { runnerClock?: Clock } = {}) {
+export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'delivery'> & Pick<Parameters<typeof startE2E>[0] & object, 'config' | 'exchanges'> & { runnerClock?: Clock; responders?: ResponderRegistry } = {}) {
   const e2e: E2E = await startE2E({ replicas: 3, podStartMs: 300, tradeEveryMs: 100, ...opts });
   const ts: TestStore = await sqliteStore(e2e.scrubber);
   const events: RunnerEvent[] = [];
@@ -56,6 +57,7 @@ export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'deli
       scrubber: e2e.scrubber,
       logger: e2e.logger,
       clock,
+      ...(opts.responders ? { responders: opts.responders } : {}),
       runner: {
         credentials: (id) => credentials.get(id),
         pollMs: 50,
