@@ -30,6 +30,7 @@ import { keyCheck } from './intake/key-check.js';
 import { periodic } from './schedule/periodic.js';
 import { retentionJob } from './schedule/retention.js';
 import { exchangeReads } from './intake/exchange-reads.js';
+import { rotationCheckJob } from './schedule/rotation-due.js';
 import { CredentialMatcher } from './intake/matcher.js';
 
 /** The responders whose end changes what the credential matcher knows. */
@@ -152,6 +153,13 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     },
   });
   runner.handle(ROTATIONS_WORK, rotationsHandler({ store, clock, credentials, plan, open: (req) => incidents.open(req), pollMs: deps.runner?.pollMs ?? 1_000 }));
+  const rotationCheck = periodic(
+    store,
+    clock,
+    rotationCheckJob({ credentials: config.credentials, clients, incidents, store, clock, logger, plan: () => plan('scheduled'), everyMinutes: config.scheduledRotation.everyMinutes }),
+  );
+  // Disabled, its kind has no handler: a period queued while it was on waits unclaimed.
+  if (config.scheduledRotation.enabled) runner.handle(rotationCheck.kind, rotationCheck.handler);
   const intake = new Intake({
     sections: config.detectors,
     detectors: deps.detectors ?? defaultDetectors,
@@ -196,6 +204,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     app,
     async start() {
       await retention.arm();
+      if (config.scheduledRotation.enabled) await rotationCheck.arm();
       runner.start();
       // The check never holds anything up: a leak must be answered even if one credential is misconfigured.
       void checkCredentials(config.credentials, clients)

@@ -80,6 +80,15 @@ const Retention = Type.Object(
   { additionalProperties: false, default: {} },
 );
 
+const ScheduledRotation = Type.Object(
+  {
+    // Off unless set (the shipped configs set it): the check reads every key at the exchange, which a config written for detection only may not expect.
+    enabled: Type.Boolean({ default: false, description: 'credentials whose key is older than rotationDays (or that the exchange expires within 3 days) get the scheduled playbook' }),
+    everyMinutes: Type.Integer({ minimum: 1, maximum: 1_440, default: 60, description: "how often every credential's key age is checked against its rotationDays (once across replicas)" }),
+  },
+  { additionalProperties: false, default: {} },
+);
+
 /** One step of a playbook as written in config; the runner fills the rest (src/runner/playbook.ts). */
 const StepSpec = Type.Object(
   {
@@ -160,6 +169,7 @@ export const configSchema = (exchanges: ExchangeList) =>
       rulesFile: Type.Optional(Type.String({ description: 'YAML rules file; the built-in rules when absent' })),
       playbooks: Playbooks,
       retention: Retention,
+      scheduledRotation: ScheduledRotation,
       notifiers: Notifiers,
       api: Api,
     },

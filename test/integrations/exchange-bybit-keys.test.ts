@@ -19,6 +19,8 @@ t.test('describeKey reports what query-api says about a working key, never the s
     permissions: { Wallet: ['AccountTransfer', 'SubMemberTransfer'] },
     ips: [LEAKGUARD_IP],
     expiresAt: null,
+    // query-api's createdAt, to the second: what the scheduled-rotation check takes the key's age from.
+    createdAt: Math.floor(w.master.createdAt / 1000) * 1000,
     isMaster: true,
   });
   const bot = await bybit.describeKey(w.botKey);

@@ -33,6 +33,8 @@ export interface KeyInfo {
   /** Bound IPs; empty means not bound. */
   ips: string[];
   expiresAt: number | null;
+  /** When the exchange made the key (epoch ms); absent or null when it does not say. */
+  createdAt?: number | null;
   isMaster: boolean;
 }
 

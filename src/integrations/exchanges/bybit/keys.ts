@@ -19,6 +19,7 @@ interface BybitKeyEntry {
   permissions: object;
   ips?: string[];
   expiredAt?: string;
+  createdAt?: string;
   userID?: number;
   isMaster?: boolean;
 }
@@ -170,6 +171,7 @@ function keyInfo(e: BybitKeyEntry, uid: string): KeyInfo {
     ips: (e.ips ?? []).filter((ip) => ip !== '*'),
     // A bound key shows the epoch: it never expires.
     expiresAt: Number.isFinite(expiresAt) && expiresAt > 0 ? expiresAt : null,
+    createdAt: e.createdAt && Number.isFinite(Date.parse(e.createdAt)) ? Date.parse(e.createdAt) : null,
     isMaster: e.isMaster ?? false,
   };
 }
