@@ -7,6 +7,7 @@ import { metricsPlugin } from './metrics.js';
 import { connectionLimits, registerLimits } from './limits.js';
 import { frameworkError, notFound, registerProblemHandlers } from './problem.js';
 import { requestId } from './request-id.js';
+import { RequestLog } from './request-log.js';
 
 /**
  * Builds the HTTP app without listening: tests call `inject`, `serve` listens. Routes are
@@ -20,8 +21,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     requestIdHeader: false,
     genReqId: (req) => requestId(req.headers['x-request-id'], ctx.scrubber),
     return503OnClosing: true,
-    // One line per request, written once it is answered (below), instead of Fastify's two.
-    disableRequestLogging: true,
+    logController: new RequestLog(),
     frameworkErrors: frameworkError,
     ...connectionLimits(ctx.config.server),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -32,10 +32,6 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-request-id', String(req.id));
     return typeof payload === 'string' ? ctx.scrubber.scrub(payload) : payload;
-  });
-  // What an operator needs to follow a request; the request id ties it to everything it logged.
-  app.addHook('onResponse', async (req, reply) => {
-    req.log.info({ method: req.method, url: req.url, from: req.ip, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request answered');
   });
   await app.register(metricsPlugin);
   await app.register(healthRoutes);
