@@ -20,6 +20,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The shipped default rules, used when the config names no rulesFile.
+COPY infra/examples/rules.yaml ./infra/examples/rules.yaml
 # A default that protects nothing and lists no API tokens; mount the real config over it.
 COPY infra/docker/leakguard.yaml /etc/leakguard/leakguard.yaml
 RUN mkdir -p /var/lib/leakguard && chown node:node /var/lib/leakguard

@@ -32,6 +32,7 @@ import { retentionJob } from './schedule/retention.js';
 import { exchangeReads } from './intake/exchange-reads.js';
 import { rotationCheckJob } from './schedule/rotation-due.js';
 import { CredentialMatcher } from './intake/matcher.js';
+import { loadRules } from './config/rules-file.js';
 
 /** The responders whose end changes what the credential matcher knows. */
 const KEY_CHANGING = new Set(['rotate', 'promote', 'revoke']);
@@ -88,6 +89,8 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   const responders = deps.responders ?? defaultResponders;
   let store: Store;
   try {
+    // Rules are checked at start: a broken file stops LeakGuard before it takes any signal.
+    loadRules(config.rulesFile);
     // A playbook step that cannot work for a credential is refused now, not when a leak needs it.
     const problems = checkNeeds(config.playbooks, config.credentials, (c) => clients.exchanges.exchangeFor(c).capabilities, responders);
     if (problems.length) throw new ConfigError('the config', problems);
@@ -160,6 +163,10 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   );
   // Disabled, its kind has no handler: a period queued while it was on waits unclaimed.
   if (config.scheduledRotation.enabled) runner.handle(rotationCheck.kind, rotationCheck.handler);
+  const alarm = (text: string) => {
+    logger.error({ alarm: true }, text);
+    clients.slack?.enqueue({ text: `:warning: LeakGuard: ${text}` });
+  };
   const intake = new Intake({
     sections: config.detectors,
     detectors: deps.detectors ?? defaultDetectors,
@@ -176,10 +183,7 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     secret: (ref, signal) => clients.secretValue(ref, signal),
     handle: (kind, handler) => runner.handle(kind, handler),
     attention: (credentialId, reason) => incidents.needsAttention(credentialId, 'system:detector', reason),
-    alarm: (text) => {
-      logger.error({ alarm: true }, text);
-      clients.slack?.enqueue({ text: `:warning: LeakGuard: ${text}` });
-    },
+    alarm,
   });
   // LeakGuard's call log: a CloudTrail record of its own call is recognised by its request id, not by a user agent a thief can copy.
   // Written after the answer; a record lost in a crash makes that call look foreign (an alert), never hides a foreign one.

@@ -11,6 +11,9 @@ import { Scrubber } from './core/scrubber.js';
 import { createLogger } from './http/logger.js';
 import { serve, StartError, type ServeOptions } from './http/serve.js';
 import { createExchanges } from './integrations/exchanges/registry.js';
+import { loadRules } from './config/rules-file.js';
+import { RulesError } from './engine/parse.js';
+import { describeOutcome, runRuleTests } from './engine/run-tests.js';
 import { wireClients } from './leakguard.js';
 import { postMortemMarkdown } from './postmortem/markdown.js';
 import { postMortem } from './postmortem/postmortem.js';
@@ -25,6 +28,8 @@ const HELP = `leakguard: detects leaked or abused exchange API keys and responds
 Usage:
   leakguard serve [--config FILE]     run the service (config: --config or LEAKGUARD_CONFIG)
   leakguard config check FILE         validate a config file and exit (0 valid, 2 invalid)
+  leakguard rules check FILE          validate a rules file and run its tests: section, printing
+                                      the rule and decision of each (0 all pass, 2 invalid or failing)
   leakguard check [--config FILE]     the startup check against the real systems: egress IPs on
                                       each key, master keys able to create keys and not withdraw
                                       (0 ready, 1 problems listed per credential)
@@ -56,7 +61,7 @@ export async function main(argv: string[], out: Io = consoleIo, serveOptions: Se
   try {
     return await command(argv, io, { ...serveOptions, scrubber });
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof RulesError) {
       io.err(err.message);
       return 2;
     }
@@ -86,6 +91,7 @@ async function command(argv: string[], io: Io, serveOptions: ServeOptions & { sc
     io.out(warnings.length ? `${rest[1]}: valid, with ${warnings.length} warning(s):\n${warnings.map((w) => `  - ${w}`).join('\n')}` : `${rest[1]}: valid`);
     return 0;
   }
+  if (command === 'rules' && rest[0] === 'check' && rest[1]) return rulesCheck(rest[1], io);
   if (command === 'serve' || command === 'check' || (command === 'postmortem' && rest[0])) {
     const path = values.config ?? process.env.LEAKGUARD_CONFIG;
     if (!path) {
@@ -115,7 +121,20 @@ function checked(path: string, responders: ResponderRegistry): ReturnType<typeof
     problems.push(...checkNeeds(config.playbooks, config.credentials, (c) => exchanges.exchangeFor(c).capabilities, responders));
   }
   if (problems.length) throw new ConfigError(path, problems);
+  // The rules it names (or the shipped ones) must load too: LeakGuard would not start without them.
+  loadRules(config.rulesFile);
   return config;
+}
+
+/** Validates a rules file, then runs its examples: each prints the rule that matched and the decision. */
+function rulesCheck(path: string, io: Io): number {
+  const { file } = loadRules(path);
+  const results = runRuleTests(file);
+  for (const r of results) io.out(`${r.mismatches.length ? 'FAIL' : 'ok  '} ${r.name}: ${describeOutcome(r.outcome)}`);
+  const failed = results.filter((r) => r.mismatches.length);
+  for (const r of failed) io.err(`${path}: test "${r.name}": ${r.mismatches.join('; ')}`);
+  io.out(failed.length ? `${path}: ${failed.length} of ${results.length} test(s) failed` : `${path}: valid, ${file.rules.length} rule(s), ${results.length} test(s) passed`);
+  return failed.length ? 2 : 0;
 }
 
 async function check(config: ReturnType<typeof loadConfig>, io: Io, scrubber: Scrubber): Promise<number> {

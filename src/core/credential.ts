@@ -93,6 +93,7 @@ export const credentialSchema = (exchangeNames: readonly string[]) =>
       ),
       orderLinkPrefix: Type.String({ minLength: 1, description: "the bot's orderLinkId / clientOrderId prefix" }),
       people: Type.Array(Type.String(), { default: [] }),
+      tags: Type.Array(Type.String({ minLength: 1 }), { default: [], description: 'labels rules can match on (credential: tag:NAME)' }),
       rotationDays: Type.Integer({ minimum: 1, maximum: 365, default: 90 }),
       baseline: Type.Optional(Baseline),
       verify: Type.Object({ tradeTest: Type.Optional(TradeTest) }, { additionalProperties: false, default: {} }),

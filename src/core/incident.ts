@@ -6,14 +6,22 @@ export type PlaybookName = (typeof PLAYBOOKS)[number];
 export const STEPS = ['assess', 'preflight', 'freeze', 'revoke', 'cancel', 'rotate', 'promote', 'restore', 'verify', 'monitor', 'notify'] as const;
 export type StepName = (typeof STEPS)[number];
 
+/** How loudly a decision is told: `page` wakes a person. */
+export const SEVERITIES = ['info', 'warning', 'critical', 'page'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
 /** Which playbook to run for which credential, as the engine decided it. */
 export interface Decision {
   credentialId: string;
   playbook: PlaybookName;
   needsApproval: boolean;
   confidence: Confidence;
+  /** The rule that made the decision. */
   rule: string;
   reason: string;
+  severity: Severity;
+  /** The signals behind it: the one decided and those its rule's window counted. */
+  signalIds: string[];
 }
 
 export const ACTIVE_STATES = ['open', 'running', 'paused', 'awaiting_approval', 'waiting_for_human', 'needs_attention'] as const;

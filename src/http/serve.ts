@@ -1,4 +1,5 @@
 import { ConfigError } from '../config/load.js';
+import { RulesError } from '../engine/parse.js';
 import type { Config } from '../config/schema.js';
 import { createLeakGuard, type LeakGuard, type LeakGuardDeps } from '../leakguard.js';
 
@@ -32,7 +33,7 @@ export async function serve(config: Config, opts: ServeOptions = {}): Promise<Ru
     leakguard = await createLeakGuard(config, opts);
   } catch (err) {
     // A config that cannot serve is the operator's to fix (exit 2), not a failed start.
-    if (err instanceof ConfigError) throw err;
+    if (err instanceof ConfigError || err instanceof RulesError) throw err;
     throw new StartError(`LeakGuard could not start: ${(err as Error).message}`, err);
   }
   const { app, logger } = leakguard;

@@ -165,8 +165,21 @@ export class Incidents {
     return pending.map((p) => p.step);
   }
 
-  /** Replaces the plan with a stronger one; the runner switches at the next step boundary and keeps every step already done. */
-  async escalate(incidentId: string, plan: Plan, actor: Actor, reason = 'escalated'): Promise<void> {
+  /**
+   * Attaches signals to an incident (active, or finished within a rule's cooldown) and records
+   * why on its timeline: more evidence, acted on by nothing.
+   */
+  async attach(incidentId: string, signalIds: readonly string[], actor: Actor, reason: string, data: Record<string, unknown> = {}): Promise<void> {
+    for (const id of signalIds) await this.store.attachSignal(id, incidentId);
+    await this.store.appendTimeline({ incidentId, at: this.clock.now(), actor, type: 'incident.signal_attached', message: `more evidence, nothing new to do: ${reason}`, data: { ...data, signalIds: [...signalIds], reason } });
+  }
+
+  /**
+   * Replaces the plan with a stronger one; the runner switches at the next step boundary and keeps
+   * every step already done. `ifPlan` makes it a compare-and-set on the plan the caller decided
+   * against: PlanChangedError when another replica changed it first.
+   */
+  async escalate(incidentId: string, plan: Plan, actor: Actor, reason = 'escalated', opts: { ifPlan?: unknown; data?: Record<string, unknown> } = {}): Promise<void> {
     const incident = await this.#active(incidentId);
     const errors = validatePlan(plan, this.deps.responders);
     if (errors.length) throw new IncidentError('invalid', `the playbook cannot run: ${errors.join('; ')}`);
@@ -174,8 +187,9 @@ export class Incidents {
     const at = this.clock.now();
     const fresh = (steps: Plan['steps']) => steps.map((s) => ({ ...s, retriesSince: at }));
     const next: Plan = { ...plan, steps: fresh(plan.steps), ...(plan.onFailure ? { onFailure: fresh(plan.onFailure) } : {}) };
-    await this.store.updateIncident(incidentId, { plan: next, at });
+    await this.store.updateIncident(incidentId, { plan: next, at, ...(opts.ifPlan !== undefined ? { ifPlan: opts.ifPlan } : {}) });
     await this.#record(incidentId, actor, 'incident.escalated', `escalated from ${incident.playbook} to ${plan.playbook}: ${reason}`, {
+      ...opts.data,
       from: incident.playbook,
       to: plan.playbook,
       steps: plan.steps.map((s) => s.id),

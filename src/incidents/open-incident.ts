@@ -21,6 +21,10 @@ export interface OpenIncidentRequest {
    * stronger): its plan replaces the running one, keeping what is done. Else it only attaches.
    */
   escalate?: boolean;
+  /** Written to the timeline with the opening or attaching entry: the rule that decided and its signals. */
+  decision?: Record<string, unknown>;
+  /** Opens waiting for an operator (the kill switch was on when it was decided); the plan carries the approval gate. */
+  awaitingApproval?: boolean;
 }
 
 export interface OpenIncidentDeps {
@@ -42,6 +46,7 @@ export async function openIncident(deps: OpenIncidentDeps, req: OpenIncidentRequ
   let { incident, created } = existing
     ? { incident: existing, created: false }
     : await deps.store.openIncident({ id: randomUUID(), credentialId: req.credential.id, dryRun: req.dryRun ?? false, reason: req.reason, target: null, plan: req.plan, at: deps.clock.now() });
+  if (created && req.awaitingApproval) incident = await deps.store.updateIncident(incident.id, { state: 'awaiting_approval', at: deps.clock.now() });
   for (const id of req.signalIds ?? []) await deps.store.attachSignal(id, incident.id);
   await deps.store.appendTimeline({
     incidentId: incident.id,
@@ -50,7 +55,7 @@ export async function openIncident(deps: OpenIncidentDeps, req: OpenIncidentRequ
     type: created ? 'incident.opened' : 'incident.signal_attached',
     message: created ? `${req.plan.playbook} for ${req.credential.id}: ${req.reason}` : `more evidence for the running ${incident.playbook}: ${req.reason}`,
     // targetPending: the steps that act on the target wait until incident.target or incident.target_incomplete follows.
-    data: { playbook: req.plan.playbook, signalIds: req.signalIds ?? [], dryRun: incident.dryRun, ...(created ? { targetPending: true } : {}) },
+    data: { playbook: req.plan.playbook, signalIds: req.signalIds ?? [], dryRun: incident.dryRun, ...(req.decision ? { decision: req.decision } : {}), ...(created ? { targetPending: true } : {}) },
   });
   if (!created) return { incident, created };
   try {

@@ -10,6 +10,7 @@ import type { Dialect } from './migrations/index.js';
 import { toAudit, toHumanTask, toIdempotent, toIncident, toLease, toPause, toRequest, toSignal, toStepRun, toTimeline, toWorkItem } from './rows.js';
 import {
   defaultRetryInMs,
+  PlanChangedError,
   StaleFenceError,
   WORK_RETRY,
   type AuditEntry,
@@ -217,9 +218,13 @@ export class KyselyStore implements Store {
       }
       if (patch.target !== undefined) set.target_json = patch.target ? this.#json(patch.target) : null;
       if (patch.plan !== undefined) set.plan_json = this.#json(patch.plan);
-      await db.updateTable('incidents').set(set).where('id', '=', id).execute();
+      let q = db.updateTable('incidents').set(set).where('id', '=', id);
+      // The stored text is the JSON of what getPlan parsed: the same plan gives the same text.
+      if (patch.ifPlan !== undefined) q = q.where('plan_json', '=', this.#json(patch.ifPlan));
+      const res = await q.executeTakeFirst();
       const row = await db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
       if (!row) throw new Error(`incident ${id} does not exist`);
+      if (patch.ifPlan !== undefined && Number(res.numUpdatedRows) !== 1) throw new PlanChangedError(id);
       return toIncident(row);
     });
     // A target recorded or a plan replaced gives the runner something new to act on.

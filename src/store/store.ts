@@ -48,7 +48,17 @@ export interface IncidentPatch {
   target?: IncidentTarget | null;
   /** A new plan (an escalation) changes the incident's playbook with it. */
   plan?: StoredPlan;
+  /** Compare-and-set: the patch applies only while the stored plan is still this one (as getPlan returned it); else PlanChangedError. */
+  ifPlan?: unknown;
   at: number;
+}
+
+/** A compare-and-set on an incident's plan lost: someone changed the plan since it was read. */
+export class PlanChangedError extends Error {
+  constructor(incidentId: string) {
+    super(`the plan of incident ${incidentId} changed since it was read; read it again and decide again`);
+    this.name = 'PlanChangedError';
+  }
 }
 
 /**
