@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -8,6 +9,8 @@ import { ConfigError, loadConfig } from './config/load.js';
 import { configWarnings } from './config/warnings.js';
 import { systemClock } from './core/clock.js';
 import { Scrubber } from './core/scrubber.js';
+import { ROLES } from './config/schema.js';
+import { tokenSha256 } from './http/bearer.js';
 import { createLogger } from './http/logger.js';
 import { serve, StartError, type ServeOptions } from './http/serve.js';
 import { createExchanges } from './integrations/exchanges/registry.js';
@@ -36,6 +39,8 @@ Usage:
   leakguard postmortem ID [--config FILE] [--json]
                                       the incident's post-mortem from the store, as Markdown
                                       (or JSON); 1 when there is no such incident
+  leakguard token NAME [ROLE]         a new API token (printed once) and its api.tokens line
+                                      (ROLE: viewer, operator or admin; viewer by default)
   leakguard --help                    this text
 
 Environment overrides (deployment-specific values): see README.md, "Configuration".
@@ -92,6 +97,17 @@ async function command(argv: string[], io: Io, serveOptions: ServeOptions & { sc
     return 0;
   }
   if (command === 'rules' && rest[0] === 'check' && rest[1]) return rulesCheck(rest[1], io);
+  if (command === 'token' && rest[0]) {
+    const role = rest[1] ?? 'viewer';
+    if (!(ROLES as readonly string[]).includes(role)) {
+      io.err(`unknown role ${role}; use one of ${ROLES.join(', ')}`);
+      return 2;
+    }
+    const token = randomBytes(32).toString('base64url');
+    // Only the hash goes to the config; the token is shown this once.
+    io.out(`token (give it to ${rest[0]}; it is not shown again): ${token}\nadd under api.tokens:\n  - { name: ${JSON.stringify(rest[0])}, sha256: ${tokenSha256(token)}, roles: [${role}] }`);
+    return 0;
+  }
   if (command === 'serve' || command === 'check' || (command === 'postmortem' && rest[0])) {
     const path = values.config ?? process.env.LEAKGUARD_CONFIG;
     if (!path) {
