@@ -1,24 +1,17 @@
 import type { Credential } from '../../src/core/credential.js';
 import type { DetectorContext } from '../../src/intake/detector.js';
+import type { OpenOrder } from '../../src/intake/exchange-reads.js';
 import type { ExchangeConfig } from './config.js';
 
 export const UNAUTHORIZED_ORDER = 'exchange.unauthorized_order';
 /** Bybit's createType of an order placed through the API or the UI (v5/enum#createtype); every other value is Bybit's own doing. */
 const BY_USER = 'CreateByUser';
 
-/** An order (or one of its executions) as the stream or the poll saw it. */
-export interface SeenOrder {
-  category: string;
-  symbol: string;
-  orderId: string;
-  orderLinkId: string;
-  side: string;
-  qty: string;
-  price: string;
-  /** Absent where the exchange does not say (Bybit spot's REST listing, Binance): then a user placed it. */
-  createType?: string | undefined;
-  createdAt: number | null;
-}
+/**
+ * An order (or one of its executions) as the stream or the poll saw it: an open order's fields. A
+ * createType absent (Bybit spot's REST listing, Binance) means a user placed it.
+ */
+export type SeenOrder = Pick<OpenOrder, 'symbol' | 'orderId' | 'orderLinkId' | 'side' | 'qty' | 'price' | 'createType' | 'createdAt'> & { category: string };
 
 /**
  * Placed by someone who is not the bot: a user order whose client id lacks the bot's prefix.
