@@ -1,6 +1,5 @@
 import type { Detector } from '../../src/intake/detector.js';
-import { once } from '../../src/core/once.js';
-import { secretRefWarnings } from '../../src/intake/section.js';
+import { acceptedSecrets, rotatedSecretWarnings } from '../../src/intake/rotated-secret.js';
 import { EventBridgeConfig } from './config.js';
 import { eventHandler } from './process.js';
 import { EVENT_WORK, eventRoute } from './route.js';
@@ -17,24 +16,13 @@ export const eventbridge: Detector<typeof EventBridgeConfig> = {
   configSchema: EventBridgeConfig,
 
   warnings(config, env) {
-    const out = secretRefWarnings('apiKey', config.apiKey, env, 'every event is refused with 401');
-    config.previousApiKeys.forEach((ref, i) => out.push(...secretRefWarnings(`previousApiKeys[${i}]`, ref, env, 'events sent with it are refused')));
+    const out = rotatedSecretWarnings(apiKeys(config), env, 'every event is refused with 401', 'events sent with it are refused');
     if (!config.leakguardPrincipals.length) out.push("leakguardPrincipals: empty; a call made with LeakGuard's own role but missing from its call log cannot be told from its own; list LeakGuard's role ARN");
     return out;
   },
 
   routes(app, ctx) {
-    const current = once(async () => (ctx.config.apiKey ? ctx.secret(ctx.config.apiKey) : undefined));
-    const previous = ctx.config.previousApiKeys.map((ref) => once(() => ctx.secret(ref)));
-    eventRoute(app, ctx, {
-      keys: async () => {
-        const now = await current();
-        if (!now) return [];
-        // An old key that cannot be read must not refuse what the current one authenticates.
-        const old = await Promise.all(previous.map((p) => p().then((k) => [k], () => [])));
-        return [now, ...old.flat()];
-      },
-    });
+    eventRoute(app, ctx, { keys: acceptedSecrets(ctx, apiKeys(ctx.config)) });
   },
 
   start(ctx) {
@@ -42,3 +30,8 @@ export const eventbridge: Detector<typeof EventBridgeConfig> = {
     return async () => {};
   },
 };
+
+/** The connection's API key and the previous ones still accepted while it is changed. */
+function apiKeys(config: EventBridgeConfig) {
+  return { path: 'apiKey', current: config.apiKey, previousPath: 'previousApiKeys', previous: config.previousApiKeys };
+}

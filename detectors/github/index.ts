@@ -1,4 +1,5 @@
 import type { Detector } from '../../src/intake/detector.js';
+import { acceptedSecrets, rotatedSecretWarnings } from '../../src/intake/rotated-secret.js';
 import { secretRefWarnings } from '../../src/intake/section.js';
 import { gitHubApi } from './api.js';
 import { GitHubConfig } from './config.js';
@@ -19,8 +20,7 @@ export const github: Detector<typeof GitHubConfig> = {
   configSchema: GitHubConfig,
 
   warnings(config, env) {
-    const out = secretRefWarnings('webhookSecret', config.webhookSecret, env, "GitHub's deliveries cannot be verified and every one is refused");
-    config.previousWebhookSecrets.forEach((ref, i) => out.push(...secretRefWarnings(`previousWebhookSecrets[${i}]`, ref, env, 'deliveries signed with it are refused')));
+    const out = rotatedSecretWarnings(webhookSecrets(config), env, "GitHub's deliveries cannot be verified and every one is refused", 'deliveries signed with it are refused');
     if (!config.api) out.push('api: not set; deliveries are taken but no alert can be fetched or matched (alert-only github.secret.unverified signals), and nothing missed is reconciled; set a token or a GitHub App');
     else if ('token' in config.api) out.push(...secretRefWarnings('api.token', config.api.token, env, 'alerts cannot be fetched'));
     else out.push(...secretRefWarnings('api.app.privateKey', config.api.app.privateKey, env, 'alerts cannot be fetched'));
@@ -28,27 +28,7 @@ export const github: Detector<typeof GitHubConfig> = {
   },
 
   routes(app, ctx) {
-    const { webhookSecret, previousWebhookSecrets } = ctx.config;
-    // Each read on the first delivery and kept once read: a Secrets Manager outage at start does not refuse deliveries for good.
-    const current = once(async () => (webhookSecret ? ctx.secret(webhookSecret) : undefined));
-    const previous = previousWebhookSecrets.map((ref, i) => ({ read: once(() => ctx.secret(ref)), i, warned: false }));
-    const secrets = async () => {
-      const now = await current();
-      if (!now) return [];
-      // An old secret that cannot be read (deleted before it left the config) must not refuse what the current one verifies.
-      const old = await Promise.all(
-        previous.map(async (p) => {
-          try {
-            return [await p.read()];
-          } catch (err) {
-            if (!p.warned) ctx.logger.warn({ err }, `detectors.github.previousWebhookSecrets[${p.i}] cannot be read; deliveries signed with it are refused until it can be (remove it from the config once GitHub signs with the new secret)`);
-            p.warned = true;
-            return [];
-          }
-        }),
-      );
-      return [now, ...old.flat()];
-    };
+    const secrets = acceptedSecrets(ctx, webhookSecrets(ctx.config));
     const hooks = new HookDirectory(ctx);
     deliveryRoute(app, ctx, { secrets, learnHook: (org, id) => hooks.learn(org, id) });
   },
@@ -84,3 +64,8 @@ export const github: Detector<typeof GitHubConfig> = {
     };
   },
 };
+
+/** The webhook secret and the previous ones GitHub may still sign with. */
+function webhookSecrets(config: GitHubConfig) {
+  return { path: 'webhookSecret', current: config.webhookSecret, previousPath: 'previousWebhookSecrets', previous: config.previousWebhookSecrets };
+}

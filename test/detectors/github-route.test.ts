@@ -204,7 +204,7 @@ t.test('an old webhook secret that cannot be read (deleted before it left the co
   const [delivery] = (await github.createAlert(github.repo(`${WORLD.githubOrg}/${WORLD.githubRepo}`)!, { secret: 'NotOurs-current-0001', commit: { path: 'a.env' } })).deliveries;
   t.equal(delivery!.statusCode, 202, 'signed with the current secret: taken');
   t.equal(JSON.parse(delivery!.result.response.body).status, 'queued');
-  t.match(s.e2e.log.text(), 'previousWebhookSecrets[0] cannot be read; deliveries signed with it are refused until it can be');
+  t.match(s.e2e.log.text(), 'detectors.github.previousWebhookSecrets[0] cannot be read; what was signed with it is refused until it can be');
 });
 
 t.test('secret rotation: a delivery signed with a previous webhook secret is taken, so is one with the new secret; an unknown one is refused', async (t) => {

@@ -105,6 +105,11 @@ export function post(url: string, body: string | Buffer, headers: Record<string,
   });
 }
 
+/** The EventBridge envelope every event arrives in (one event per request, as an API destination sends it). */
+function envelope(detailType: string, source: string, time: string, detail: Record<string, unknown>) {
+  return { version: '0', id: randomUUID(), 'detail-type': detailType, source, account: ACCOUNT, time, region: 'us-east-1', resources: [], detail };
+}
+
 export interface Call {
   eventName?: string;
   secretId: string;
@@ -127,113 +132,83 @@ export function apiCallEvent(c: Call) {
   const role = c.role ?? BOT_ROLE;
   const roleName = role.split('/').pop()!;
   const time = new Date(c.eventTime ?? Date.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'AWS API Call via CloudTrail',
-    source: 'aws.secretsmanager',
-    account: ACCOUNT,
-    time,
-    region: 'us-east-1',
-    resources: [],
-    detail: {
-      eventVersion: '1.09',
-      userIdentity: {
-        type: 'AssumedRole',
-        principalId: `AROAEXAMPLE${roleName.toUpperCase().replace(/[^A-Z]/g, '')}:session`,
-        arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/session-1`,
-        accountId: ACCOUNT,
-        accessKeyId: 'ASIAEXAMPLEKEY000001',
-        sessionContext: { sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: role, accountId: ACCOUNT, userName: roleName }, attributes: { creationDate: time, mfaAuthenticated: 'false' } },
-      },
-      eventTime: time,
-      eventSource: 'secretsmanager.amazonaws.com',
-      eventName: c.eventName ?? 'GetSecretValue',
-      awsRegion: 'us-east-1',
-      sourceIPAddress: c.ip ?? WORLD.botIp,
-      userAgent: c.userAgent ?? 'aws-sdk-js/3.600.0 ua/2.0 os/linux lang/js md/nodejs#20.11.0',
-      ...(c.errorCode ? { errorCode: c.errorCode, errorMessage: `User is not authorized to perform: secretsmanager:${c.eventName ?? 'GetSecretValue'}` } : {}),
-      requestParameters: { secretId: c.secretId },
-      responseElements: null,
-      requestID: c.requestID ?? randomUUID(),
-      eventID: c.eventID ?? randomUUID(),
-      readOnly: (c.eventName ?? 'GetSecretValue').startsWith('Get'),
-      resources: c.errorCode ? undefined : [{ accountId: ACCOUNT, type: 'AWS::SecretsManager::Secret', ARN: c.secretId }],
-      eventType: 'AwsApiCall',
-      managementEvent: true,
-      recipientAccountId: ACCOUNT,
-      eventCategory: 'Management',
-      ...(c.vpcEndpointId ? { vpcEndpointId: c.vpcEndpointId } : {}),
-      tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: 'secretsmanager.us-east-1.amazonaws.com' },
+  return envelope('AWS API Call via CloudTrail', 'aws.secretsmanager', time, {
+    eventVersion: '1.09',
+    userIdentity: {
+      type: 'AssumedRole',
+      principalId: `AROAEXAMPLE${roleName.toUpperCase().replace(/[^A-Z]/g, '')}:session`,
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${roleName}/session-1`,
+      accountId: ACCOUNT,
+      accessKeyId: 'ASIAEXAMPLEKEY000001',
+      sessionContext: { sessionIssuer: { type: 'Role', principalId: 'AROAEXAMPLE', arn: role, accountId: ACCOUNT, userName: roleName }, attributes: { creationDate: time, mfaAuthenticated: 'false' } },
     },
-  };
+    eventTime: time,
+    eventSource: 'secretsmanager.amazonaws.com',
+    eventName: c.eventName ?? 'GetSecretValue',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: c.ip ?? WORLD.botIp,
+    userAgent: c.userAgent ?? 'aws-sdk-js/3.600.0 ua/2.0 os/linux lang/js md/nodejs#20.11.0',
+    ...(c.errorCode ? { errorCode: c.errorCode, errorMessage: `User is not authorized to perform: secretsmanager:${c.eventName ?? 'GetSecretValue'}` } : {}),
+    requestParameters: { secretId: c.secretId },
+    responseElements: null,
+    requestID: c.requestID ?? randomUUID(),
+    eventID: c.eventID ?? randomUUID(),
+    readOnly: (c.eventName ?? 'GetSecretValue').startsWith('Get'),
+    resources: c.errorCode ? undefined : [{ accountId: ACCOUNT, type: 'AWS::SecretsManager::Secret', ARN: c.secretId }],
+    eventType: 'AwsApiCall',
+    managementEvent: true,
+    recipientAccountId: ACCOUNT,
+    eventCategory: 'Management',
+    ...(c.vpcEndpointId ? { vpcEndpointId: c.vpcEndpointId } : {}),
+    tlsDetails: { tlsVersion: 'TLSv1.3', cipherSuite: 'TLS_AES_128_GCM_SHA256', clientProvidedHostHeader: 'secretsmanager.us-east-1.amazonaws.com' },
+  });
 }
 
 /** A rotation service event ("AWS Service Event via CloudTrail", eventType AwsServiceEvent, the secret in additionalEventData.SecretId). */
 export function rotationEvent(eventName: 'RotationSucceeded' | 'RotationFailed' | 'RotationAbandoned', secretArn: string) {
   const time = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'AWS Service Event via CloudTrail',
-    source: 'aws.secretsmanager',
-    account: ACCOUNT,
-    time,
-    region: 'us-east-1',
-    resources: [],
-    detail: {
-      eventVersion: '1.09',
-      userIdentity: { accountId: ACCOUNT, invokedBy: 'secretsmanager.amazonaws.com' },
-      eventTime: time,
-      eventSource: 'secretsmanager.amazonaws.com',
-      eventName,
-      awsRegion: 'us-east-1',
-      sourceIPAddress: 'secretsmanager.amazonaws.com',
-      userAgent: 'secretsmanager.amazonaws.com',
-      requestParameters: null,
-      responseElements: null,
-      additionalEventData: { SecretId: secretArn },
-      requestID: randomUUID(),
-      eventID: randomUUID(),
-      readOnly: false,
-      eventType: 'AwsServiceEvent',
-      managementEvent: true,
-      recipientAccountId: ACCOUNT,
-      eventCategory: 'Management',
-    },
-  };
+  return envelope('AWS Service Event via CloudTrail', 'aws.secretsmanager', time, {
+    eventVersion: '1.09',
+    userIdentity: { accountId: ACCOUNT, invokedBy: 'secretsmanager.amazonaws.com' },
+    eventTime: time,
+    eventSource: 'secretsmanager.amazonaws.com',
+    eventName,
+    awsRegion: 'us-east-1',
+    sourceIPAddress: 'secretsmanager.amazonaws.com',
+    userAgent: 'secretsmanager.amazonaws.com',
+    requestParameters: null,
+    responseElements: null,
+    additionalEventData: { SecretId: secretArn },
+    requestID: randomUUID(),
+    eventID: randomUUID(),
+    readOnly: false,
+    eventType: 'AwsServiceEvent',
+    managementEvent: true,
+    recipientAccountId: ACCOUNT,
+    eventCategory: 'Management',
+  });
 }
 
 /** A GuardDuty finding event (the envelope of guardduty_findings_cloudwatch; detail as GetFindings' Finding) about an IAM principal's access key. */
 export function findingEvent(f: { id?: string; type?: string; severity: number; userName: string; accessKeyId?: string; updatedAt?: string; count?: number }) {
   const now = new Date().toISOString();
-  return {
-    version: '0',
-    id: randomUUID(),
-    'detail-type': 'GuardDuty Finding',
-    source: 'aws.guardduty',
-    account: ACCOUNT,
-    time: now,
+  return envelope('GuardDuty Finding', 'aws.guardduty', now, {
+    schemaVersion: '2.0',
+    accountId: ACCOUNT,
     region: 'us-east-1',
-    resources: [],
-    detail: {
-      schemaVersion: '2.0',
-      accountId: ACCOUNT,
-      region: 'us-east-1',
-      partition: 'aws',
-      id: f.id ?? randomBytes(16).toString('hex'),
-      arn: `arn:aws:guardduty:us-east-1:${ACCOUNT}:detector/12abc34d567e8fa901bc2d34e56789f0/finding/${f.id ?? 'x'}`,
-      type: f.type ?? 'CredentialAccess:IAMUser/AnomalousBehavior',
-      resource: {
-        resourceType: 'AccessKey',
-        accessKeyDetails: { accessKeyId: f.accessKeyId ?? 'ASIAEXAMPLEKEY000001', principalId: 'AROAEXAMPLE:session', userName: f.userName, userType: 'AssumedRole' },
-      },
-      service: { serviceName: 'guardduty', detectorId: '12abc34d567e8fa901bc2d34e56789f0', action: { actionType: 'AWS_API_CALL', awsApiCallAction: { api: 'GetSecretValue', serviceName: 'secretsmanager.amazonaws.com' } }, count: f.count ?? 1 },
-      severity: f.severity,
-      createdAt: now,
-      updatedAt: f.updatedAt ?? now,
-      title: 'Anomalous API requests were invoked by a principal',
-      description: 'APIs commonly used in CredentialAccess tactics were invoked by principal.',
+    partition: 'aws',
+    id: f.id ?? randomBytes(16).toString('hex'),
+    arn: `arn:aws:guardduty:us-east-1:${ACCOUNT}:detector/12abc34d567e8fa901bc2d34e56789f0/finding/${f.id ?? 'x'}`,
+    type: f.type ?? 'CredentialAccess:IAMUser/AnomalousBehavior',
+    resource: {
+      resourceType: 'AccessKey',
+      accessKeyDetails: { accessKeyId: f.accessKeyId ?? 'ASIAEXAMPLEKEY000001', principalId: 'AROAEXAMPLE:session', userName: f.userName, userType: 'AssumedRole' },
     },
-  };
+    service: { serviceName: 'guardduty', detectorId: '12abc34d567e8fa901bc2d34e56789f0', action: { actionType: 'AWS_API_CALL', awsApiCallAction: { api: 'GetSecretValue', serviceName: 'secretsmanager.amazonaws.com' } }, count: f.count ?? 1 },
+    severity: f.severity,
+    createdAt: now,
+    updatedAt: f.updatedAt ?? now,
+    title: 'Anomalous API requests were invoked by a principal',
+    description: 'APIs commonly used in CredentialAccess tactics were invoked by principal.',
+  });
 }
