@@ -25,7 +25,9 @@ import { responders as defaultResponders } from '../responders/registry.js';
 import { revokedFingerprints } from '../responders/revoke/revoked-keys.js';
 import { defaultDetectors } from '../detectors/registry.js';
 import type { DetectorList } from './intake/detector.js';
-import { Intake } from './intake/intake.js';
+import { Intake, SIGNAL_WORK } from './intake/intake.js';
+import { decideHandler } from './incidents/decide-signal.js';
+import type { Rule } from './engine/rules.js';
 import { keyCheck } from './intake/key-check.js';
 import { periodic } from './schedule/periodic.js';
 import { retentionJob } from './schedule/retention.js';
@@ -88,9 +90,10 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
   const { clock, scrubber, logger, clients } = await wireClients(config, deps);
   const responders = deps.responders ?? defaultResponders;
   let store: Store;
+  let rules: Rule[];
   try {
     // Rules are checked at start: a broken file stops LeakGuard before it takes any signal.
-    loadRules(config.rulesFile);
+    rules = loadRules(config.rulesFile).file.rules;
     // A playbook step that cannot work for a credential is refused now, not when a leak needs it.
     const problems = checkNeeds(config.playbooks, config.credentials, (c) => clients.exchanges.exchangeFor(c).capabilities, responders);
     if (problems.length) throw new ConfigError('the config', problems);
@@ -167,6 +170,21 @@ export async function createLeakGuard(config: Config, deps: LeakGuardDeps = {}):
     logger.error({ alarm: true }, text);
     clients.slack?.enqueue({ text: `:warning: LeakGuard: ${text}` });
   };
+  runner.handle(
+    SIGNAL_WORK,
+    decideHandler({
+      store,
+      clock,
+      rules,
+      incidents,
+      credentials,
+      plan,
+      alert: (text, severity) => {
+        logger[severity === 'info' ? 'info' : severity === 'warning' ? 'warn' : 'error']({ alert: true, severity }, text);
+        clients.slack?.enqueue({ text: `${severity === 'page' || severity === 'critical' ? ':rotating_light:' : ':warning:'} LeakGuard: ${text}` });
+      },
+    }),
+  );
   const intake = new Intake({
     sections: config.detectors,
     detectors: deps.detectors ?? defaultDetectors,
