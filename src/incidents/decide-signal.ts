@@ -84,6 +84,7 @@ export function decideHandler(deps: DecideDeps): WorkHandler {
           decision: recordOf(decision),
           awaitingApproval: decision.needsApproval,
         });
+        if (created && outcome.paused) deps.alert(`${decision.reason}: incident ${incident.id} (${decision.playbook} for ${credential.id}) waits for an operator to approve it`, decision.severity);
         // Someone opened one since the read, and open attached the signals to it: decide again only if that one is weaker.
         return created || STRENGTH[incident.playbook] >= STRENGTH[decision.playbook];
       }
@@ -101,6 +102,7 @@ export function decideHandler(deps: DecideDeps): WorkHandler {
           throw err;
         }
         await incidents.attach(outcome.incidentId, decision.signalIds, actor, decision.reason, { rule: decision.rule });
+        if (outcome.paused) deps.alert(`${decision.reason}: incident ${outcome.incidentId} for ${credential.id} escalated from ${outcome.from} to ${decision.playbook}, and stays paused until an operator resumes it`, decision.severity);
         return true;
       }
       case 'attach':

@@ -18,6 +18,9 @@ import { TEST_PG_URL } from '../helpers/stores.js';
 import { kubeConfigFor } from '../sim/kubernetes/kubeconfig.js';
 import { AWS_TEST_CREDENTIALS, WORLD } from '../sim/world.js';
 
+// Six child processes of `leakguard serve`, one after another: more than tap's default on a loaded machine.
+t.setTimeout(360_000);
+
 const root = new URL('../../', import.meta.url).pathname;
 const example = join(root, 'infra/examples/leakguard.yaml');
 

@@ -94,7 +94,7 @@ export async function responderWorld(t: Teardown, opts: Pick<WorldOptions, 'deli
   /** Open, with the bot trading on its first key. */
   const botTrading = (hint: string) => eventually(async () => (world.bot.placedWith(hint) > 0 ? true : undefined), `the bot trading on ${hint}`);
   const botPods = () => world.kubernetes.pods(WORLD.namespace, WORLD.selector).filter((p) => !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp);
-  return { ...e2e, ...ts, clock, runner, incidents, app, newRunner, credentials, addCredential, events, hooks, open, waitForState, botTrading, botPods };
+  return { ...e2e, ...ts, clock, lg: first, runner, incidents, app, newRunner, credentials, addCredential, events, hooks, open, waitForState, botTrading, botPods };
 }
 
 /** Every secret the world holds (key ids and secrets), to prove none reached the store, the timeline or the log. */
