@@ -80,9 +80,16 @@ export interface CancelLag {
   realtimeCalls?: number;
 }
 
+/** Who hears of every order change and execution as it happens (the private stream). */
+export interface BookWatcher {
+  order(o: Order): void;
+  execution(e: Execution): void;
+}
+
 export class OrderBook {
   readonly orders: Order[] = [];
   readonly executions: Execution[] = [];
+  readonly watchers: BookWatcher[] = [];
   #spotSeq = 1_616_024_329_462_743_808n;
   readonly market: Market;
 
@@ -160,13 +167,14 @@ export class OrderBook {
       cancel: null,
     };
     this.orders.push(order);
+    for (const w of this.watchers) w.order(order);
     // A market order does not rest on the book: it fills at once at the seeded mark price.
     if (market && kind === 'Order') this.#fill(order, now);
     return order;
   }
 
   #fill(order: Order, now: number): void {
-    this.executions.push({
+    const e: Execution = {
       uid: order.uid,
       category: order.category,
       symbol: order.symbol,
@@ -181,7 +189,9 @@ export class OrderBook {
       execPrice: this.markPrices.get(order.symbol) ?? '0',
       execQty: order.qty,
       execTime: now,
-    });
+    };
+    this.executions.push(e);
+    for (const w of this.watchers) w.execution(e);
   }
 
   /** Turns acknowledged cancellations into Cancelled once their lag has passed. */
@@ -197,6 +207,7 @@ export class OrderBook {
         o.orderStatus = 'Cancelled';
         o.cancelType = 'CancelByUser';
         o.updatedTime = now;
+        for (const w of this.watchers) w.order(o);
       }
     }
   }
@@ -290,9 +301,12 @@ export class OrderBook {
     return { list: hit.map((o) => ({ orderId: o.orderId, orderLinkId: o.orderLinkId })), success: '1' };
   }
 
-  /** GET /v5/execution/list. */
-  executionList(uid: number, p: Params) {
+  /** GET /v5/execution/list; startTime and endTime (ms) bound execTime (execution.mdx: the last 7 days when neither is given). */
+  executionList(uid: number, p: Params, now = Date.now()) {
     const category = requireCategory(p);
+    const end = Number(str(p.endTime) ?? now);
+    const start = Number(str(p.startTime) ?? end - 7 * 86_400_000);
+    if (!Number.isFinite(start) || !Number.isFinite(end) || end < start || end - start > 7 * 86_400_000) throw errors.param('params error: startTime and endTime must be ms at most 7 days apart');
     const symbol = str(p.symbol);
     const orderId = str(p.orderId);
     const orderLinkId = str(p.orderLinkId);
@@ -301,6 +315,8 @@ export class OrderBook {
         (e) =>
           e.uid === uid &&
           e.category === category &&
+          e.execTime >= start &&
+          e.execTime <= end &&
           (!symbol || e.symbol === symbol) &&
           (!orderId || e.orderId === orderId) &&
           (!orderLinkId || e.orderLinkId === orderLinkId),
@@ -326,7 +342,7 @@ function times(a: string, b: string): string {
 }
 
 /** One order as GET /v5/order/realtime lists it (order-realtime.json), numbers as strings. */
-function renderOrder(o: Order) {
+export function renderOrder(o: Order) {
   const filled = o.orderStatus === 'Filled';
   return {
     orderId: o.orderId,
@@ -376,7 +392,7 @@ function renderOrder(o: Order) {
   };
 }
 
-function renderExecution(e: Execution) {
+export function renderExecution(e: Execution) {
   return {
     symbol: e.symbol,
     orderId: e.orderId,

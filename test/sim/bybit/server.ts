@@ -10,6 +10,7 @@ import { DEFAULT_IP_LIMIT, type IpLimit, type LimitStatus, limitHeaders, RateLim
 import type { Instrument, Quote } from './market.js';
 import { type CancelLag, type Order, OrderBook } from './orders.js';
 import { type Params, str } from './params.js';
+import { PrivateStream } from './stream.js';
 import { createSubApi, deleteApi, deleteSubApi, queryApi, subApiKeys, type UserContext } from './user.js';
 
 export interface BybitSimOptions {
@@ -84,6 +85,8 @@ export class BybitSim extends ExchangeSim<BybitSeed> {
   readonly balances: Balance[] = [];
   readonly calls: CallRecord[] = [];
   readonly limits: RateLimits;
+  /** The private WebSocket (`stream.url` once started): order and execution pushes of this book. */
+  readonly stream: PrivateStream;
   activationDelayMs: number;
   readonly #routes: Record<string, Route>;
   /** Public market data: no key. */
@@ -97,6 +100,8 @@ export class BybitSim extends ExchangeSim<BybitSeed> {
     this.activationDelayMs = opts.activationDelayMs ?? 0;
     this.book = new OrderBook(opts.cancelLag ?? { ms: 1000, realtimeCalls: 1 }, new Map());
     this.limits = new RateLimits(opts.ipLimit ?? DEFAULT_IP_LIMIT, opts.apiLimits ?? {});
+    this.stream = new PrivateStream(this.clock, () => this.now(), this.store);
+    this.book.watchers.push({ order: (o) => this.stream.pushOrder(o), execution: (e) => this.stream.pushExecution(e) });
     this.faults = new FaultInjector(this.clock, () => {
       const e = errors.tooManyVisits();
       return { status: 200, body: envelope(e.retCode, e.retMsg, {}, this.now()) };
@@ -126,13 +131,23 @@ export class BybitSim extends ExchangeSim<BybitSeed> {
       'POST /v5/order/cancel': trade((c) => this.book.cancel(c.key.uid, c.params, c.now)),
       'POST /v5/order/cancel-all': trade((c) => this.book.cancelAll(c.key.uid, c.params, c.now)),
       'GET /v5/order/realtime': read((c) => this.book.realtime(c.key.uid, c.params, c.now)),
-      'GET /v5/execution/list': read((c) => this.book.executionList(c.key.uid, c.params)),
+      'GET /v5/execution/list': read((c) => this.book.executionList(c.key.uid, c.params, c.now)),
       'GET /v5/position/list': read((c) => positionList(this.positions, c.key.uid, c.params, c.now)),
       'GET /v5/account/wallet-balance': read((c) => walletBalance(this.balances, c.key.uid, c.params)),
     };
   }
 
+  /** The REST API, then the private stream on a port of its own (stream.bybit.com is a host of its own too). */
+  override async start(): Promise<{ url: string; close(): Promise<void> }> {
+    const started = await super.start();
+    await this.stream.start();
+    return started;
+  }
 
+  override async close(): Promise<void> {
+    await this.stream.close();
+    await super.close();
+  }
 
   // ---- typed helpers for tests in this process ----
 
